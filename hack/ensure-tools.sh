@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Checks the host tools the build and tests need, installing what Debian can provide; one clear line on failure.
+set -euo pipefail
+fail() { echo "ensure-tools: $*" >&2; exit 1; }
+command -v npm >/dev/null 2>&1 || fail "npm not found: install Node.js >= 20 with npm (it fetches Node 24 itself)"
+command -v go >/dev/null 2>&1 || fail "Go not found: install Go >= 1.24 (https://go.dev/dl); it builds the local control plane"
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq openssl >/dev/null || fail "apt-get install openssl failed"
+  else
+    fail "openssl not found: install it (apt-get install openssl); it makes the control plane's certificates"
+  fi
+fi
+command -v flock >/dev/null 2>&1 || fail "flock not found: install util-linux"
