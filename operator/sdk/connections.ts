@@ -1,0 +1,56 @@
+// Keeps pooled clients off a quiescing app: `Connection: close` on open responses, idle keep-alive sockets closed.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+
+export class ConnectionTracker {
+  /** Sockets that carried a request through the SDK, with their count of open responses. */
+  readonly #sockets = new Map<Socket, number>();
+  readonly #responses = new Set<ServerResponse>();
+  /** Responses that got `Connection: close` from us (so resume can take it back before headers are sent). */
+  readonly #marked = new WeakSet<ServerResponse>();
+  #closing = false;
+
+  /** Registers a request the SDK sees; call once per request, before the response starts. */
+  register(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    const open = this.#sockets.get(socket);
+    if (open === undefined) socket.once("close", () => this.#sockets.delete(socket));
+    this.#sockets.set(socket, (open ?? 0) + 1);
+    this.#responses.add(res);
+    if (this.#closing) this.#markClose(res);
+    res.once("close", () => {
+      this.#responses.delete(res);
+      const left = (this.#sockets.get(socket) ?? 1) - 1;
+      if (!this.#sockets.has(socket)) return;
+      this.#sockets.set(socket, left);
+      if (this.#closing && left === 0) closeIdle(socket);
+    });
+  }
+
+  /** From now on every response says `Connection: close`; sockets with no open response are closed now. */
+  startClosing(): void {
+    this.#closing = true;
+    for (const res of this.#responses) this.#markClose(res);
+    for (const [socket, open] of this.#sockets) if (open === 0) closeIdle(socket);
+  }
+
+  /** Back to keep-alive; responses whose headers are not sent yet lose the `Connection: close` we added. */
+  stopClosing(): void {
+    this.#closing = false;
+    for (const res of this.#responses) {
+      if (this.#marked.has(res) && !res.headersSent) res.removeHeader("connection");
+      this.#marked.delete(res);
+    }
+  }
+
+  #markClose(res: ServerResponse): void {
+    if (res.headersSent) return; // too late to tell the client; the socket is closed when the response ends
+    res.setHeader("Connection", "close");
+    this.#marked.add(res);
+  }
+}
+
+// end() (not destroy()) so bytes still queued for the client are flushed before the FIN.
+function closeIdle(socket: Socket): void {
+  if (!socket.destroyed && socket.writable) socket.end();
+}

@@ -1,0 +1,102 @@
+// The quiesce endpoint handler: auth, method, version and body checks, then status / quiesce / resume.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  JSON_CONTENT_TYPE,
+  MAX_REQUEST_BODY_BYTES,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+  QUIESCE_METHODS,
+  type QuiesceRequestBody,
+  type QuiesceStatus,
+  requestBodySchema,
+} from "../quiesce/protocol.ts";
+import { bearerCheck } from "./auth.ts";
+import { readBoundedBody } from "./body.ts";
+import { sendError, sendJson } from "./respond.ts";
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** What the endpoint needs from the quiescer. */
+export type QuiesceControl = {
+  observe(req: IncomingMessage, res: ServerResponse): void;
+  status(): QuiesceStatus;
+  quiesce(reason?: string): QuiesceStatus;
+  resume(reason?: string): QuiesceStatus;
+};
+
+type Parsed = { ok: true; body: QuiesceRequestBody } | { ok: false; code: 400 | 413 | 415; message: string };
+
+export function createEndpointHandler(control: QuiesceControl, token: string | undefined): RequestHandler {
+  const authorized = bearerCheck(token);
+  return (req, res) => {
+    control.observe(req, res);
+    if (!authorized(req.headers.authorization)) {
+      sendError(res, 401, "unauthorized", "missing or invalid bearer token", {
+        "WWW-Authenticate": 'Bearer realm="quiesce"',
+      });
+      return;
+    }
+    const method = req.method ?? "";
+    if (!(QUIESCE_METHODS as readonly string[]).includes(method)) {
+      sendError(res, 405, "method-not-allowed", `method ${method} is not allowed; use GET, POST or DELETE`, {
+        Allow: QUIESCE_METHODS.join(", "),
+      });
+      return;
+    }
+    const version = req.headers[PROTOCOL_VERSION_HEADER.toLowerCase()];
+    if (version !== undefined && version !== PROTOCOL_VERSION) {
+      sendError(
+        res,
+        400,
+        "unsupported-protocol-version",
+        `protocol version ${String(version)} is not supported; this server speaks ${PROTOCOL_VERSION}`,
+      );
+      return;
+    }
+    void parseBody(req).then((parsed) => {
+      if (!parsed.ok) {
+        const code =
+          parsed.code === 413
+            ? "body-too-large"
+            : parsed.code === 415
+              ? "unsupported-media-type"
+              : "malformed-body";
+        sendError(res, parsed.code, code, parsed.message);
+        return;
+      }
+      const reason = parsed.body.reason;
+      if (method === "POST") sendJson(res, 202, control.quiesce(reason));
+      else if (method === "DELETE") sendJson(res, 200, control.resume(reason));
+      else sendJson(res, 200, control.status());
+    });
+  };
+}
+
+async function parseBody(req: IncomingMessage): Promise<Parsed> {
+  const read = await readBoundedBody(req, MAX_REQUEST_BODY_BYTES);
+  if (read.kind === "too-large") {
+    return { ok: false, code: 413, message: `request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes` };
+  }
+  if (read.kind === "error")
+    return { ok: false, code: 400, message: `request body unreadable: ${read.message}` };
+  if (read.body.length === 0) return { ok: true, body: {} };
+  const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== JSON_CONTENT_TYPE) {
+    return { ok: false, code: 415, message: `request body must be ${JSON_CONTENT_TYPE}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(read.body.toString("utf8"));
+  } catch {
+    return { ok: false, code: 400, message: "request body is not valid JSON" };
+  }
+  const result = requestBodySchema.safeParse(json);
+  if (!result.success) {
+    return {
+      ok: false,
+      code: 400,
+      message: `request body is invalid: ${result.error.issues[0]?.message ?? "?"}`,
+    };
+  }
+  return { ok: true, body: result.data };
+}
