@@ -19,7 +19,8 @@ export async function locateBinaries(options: { build: boolean }): Promise<Binar
   const args = options.build ? [] : ["--print-dir"];
   let dir: string;
   try {
-    dir = (await run("bash", [script, ...args], { maxBuffer: 1 << 24 })).stdout.trim().split("\n").pop() ?? "";
+    dir =
+      (await run("bash", [script, ...args], { maxBuffer: 1 << 24 })).stdout.trim().split("\n").pop() ?? "";
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? String(error);
     throw new Error(`building the control plane failed: ${stderr.trim().split("\n").slice(-5).join(" | ")}`);
@@ -34,7 +35,9 @@ export async function locateBinaries(options: { build: boolean }): Promise<Binar
     try {
       await access(file, constants.X_OK);
     } catch {
-      throw new Error(`control-plane binary missing: ${file}; build it with: bash hack/build-control-plane.sh`);
+      throw new Error(
+        `control-plane binary missing: ${file}; build it with: bash hack/build-control-plane.sh`,
+      );
     }
   }
   return binaries;

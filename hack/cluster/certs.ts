@@ -22,7 +22,9 @@ async function openssl(dir: string, args: string[]): Promise<void> {
     await run("openssl", args, { cwd: dir });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`openssl ${args[0]} failed in ${dir} (is openssl installed? apt-get install openssl): ${detail}`);
+    throw new Error(
+      `openssl ${args[0]} failed in ${dir} (is openssl installed? apt-get install openssl): ${detail}`,
+    );
   }
 }
 
@@ -34,18 +36,64 @@ async function signedCert(
 ): Promise<{ cert: string; key: string }> {
   const ext = join(dir, `${name}.ext`);
   await writeFile(ext, extensions);
-  await openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
   await openssl(dir, [
-    "x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-    "-days", "30", "-out", `${name}.crt`, "-extfile", ext,
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    subject,
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+  ]);
+  await openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "30",
+    "-out",
+    `${name}.crt`,
+    "-extfile",
+    ext,
   ]);
   return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
 }
 
 /** Writes every certificate the control plane needs into `dir`; extraSans are added to the serving cert. */
 export async function generateCerts(dir: string, extraSans: string[] = []): Promise<ClusterCerts> {
-  await openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=quiesce-local-ca", "-keyout", "ca.key", "-out", "ca.crt"]);
-  const sans = ["DNS:localhost", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc", "IP:127.0.0.1", "IP:10.0.0.1", ...extraSans];
+  await openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "30",
+    "-subj",
+    "/CN=quiesce-local-ca",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+  ]);
+  const sans = [
+    "DNS:localhost",
+    "DNS:kubernetes",
+    "DNS:kubernetes.default",
+    "DNS:kubernetes.default.svc",
+    "IP:127.0.0.1",
+    "IP:10.0.0.1",
+    ...extraSans,
+  ];
   const server = await signedCert(
     dir,
     "apiserver",

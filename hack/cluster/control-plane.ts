@@ -62,69 +62,89 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   };
   const admin = { ca: certs.caCert, cert: certs.adminCert, key: certs.adminKey };
   try {
-    const etcd = startProcess("etcd", bin.etcd, [
-      `--data-dir=${join(dir, "etcd")}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
-      "--unsafe-no-fsync=true",
-      "--watch-progress-notify-interval=5s",
-      "--log-level=warn",
-    ], log("etcd"));
+    const etcd = startProcess(
+      "etcd",
+      bin.etcd,
+      [
+        `--data-dir=${join(dir, "etcd")}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+        "--unsafe-no-fsync=true",
+        "--watch-progress-notify-interval=5s",
+        "--log-level=warn",
+      ],
+      log("etcd"),
+    );
     started.push(etcd);
     await waitEtcd(etcd, `http://127.0.0.1:${etcdPort}/health`, timeout);
 
-    const apiserver = startProcess("kube-apiserver", bin.apiserver, [
-      `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${dir}`,
-      `--tls-cert-file=${certs.serverCert}`,
-      `--tls-private-key-file=${certs.serverKey}`,
-      `--client-ca-file=${certs.caCert}`,
-      "--authorization-mode=RBAC",
-      `--service-account-issuer=${server}`,
-      `--service-account-key-file=${certs.saPub}`,
-      `--service-account-signing-key-file=${certs.saKey}`,
-      "--service-cluster-ip-range=10.0.0.0/24",
-      "--allow-privileged=true",
-      // No node-lifecycle controller runs here, so nothing would ever lift the not-ready taint.
-      "--disable-admission-plugins=TaintNodesByCondition",
-      "--enable-aggregator-routing=true",
-      "--profiling=false",
-      "-v=1",
-    ], log("kube-apiserver"));
+    const apiserver = startProcess(
+      "kube-apiserver",
+      bin.apiserver,
+      [
+        `--etcd-servers=http://127.0.0.1:${etcdPort}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${dir}`,
+        `--tls-cert-file=${certs.serverCert}`,
+        `--tls-private-key-file=${certs.serverKey}`,
+        `--client-ca-file=${certs.caCert}`,
+        "--authorization-mode=RBAC",
+        `--service-account-issuer=${server}`,
+        `--service-account-key-file=${certs.saPub}`,
+        `--service-account-signing-key-file=${certs.saKey}`,
+        "--service-cluster-ip-range=10.0.0.0/24",
+        "--allow-privileged=true",
+        // No node-lifecycle controller runs here, so nothing would ever lift the not-ready taint.
+        "--disable-admission-plugins=TaintNodesByCondition",
+        "--enable-aggregator-routing=true",
+        "--profiling=false",
+        "-v=1",
+      ],
+      log("kube-apiserver"),
+    );
     started.push(apiserver);
     await waitHealthy(apiserver, `${server}/readyz`, admin, timeout);
 
-    const controllerManager = startProcess("kube-controller-manager", bin.controllerManager, [
-      `--kubeconfig=${kubeconfigPath}`,
-      `--authentication-kubeconfig=${kubeconfigPath}`,
-      `--authorization-kubeconfig=${kubeconfigPath}`,
-      "--leader-elect=false",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${cmPort}`,
-      `--controllers=${CONTROLLERS.join(",")}`,
-      `--service-account-private-key-file=${certs.saKey}`,
-      `--root-ca-file=${certs.caCert}`,
-      "--concurrent-deployment-syncs=10",
-      "--concurrent-replicaset-syncs=10",
-      "-v=1",
-    ], log("kube-controller-manager"));
+    const controllerManager = startProcess(
+      "kube-controller-manager",
+      bin.controllerManager,
+      [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--authentication-kubeconfig=${kubeconfigPath}`,
+        `--authorization-kubeconfig=${kubeconfigPath}`,
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${cmPort}`,
+        `--controllers=${CONTROLLERS.join(",")}`,
+        `--service-account-private-key-file=${certs.saKey}`,
+        `--root-ca-file=${certs.caCert}`,
+        "--concurrent-deployment-syncs=10",
+        "--concurrent-replicaset-syncs=10",
+        "-v=1",
+      ],
+      log("kube-controller-manager"),
+    );
     started.push(controllerManager);
 
-    const scheduler = startProcess("kube-scheduler", bin.scheduler, [
-      `--kubeconfig=${kubeconfigPath}`,
-      `--authentication-kubeconfig=${kubeconfigPath}`,
-      `--authorization-kubeconfig=${kubeconfigPath}`,
-      "--leader-elect=false",
-      "--bind-address=127.0.0.1",
-      `--secure-port=${schedPort}`,
-      "-v=1",
-    ], log("kube-scheduler"));
+    const scheduler = startProcess(
+      "kube-scheduler",
+      bin.scheduler,
+      [
+        `--kubeconfig=${kubeconfigPath}`,
+        `--authentication-kubeconfig=${kubeconfigPath}`,
+        `--authorization-kubeconfig=${kubeconfigPath}`,
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${schedPort}`,
+        "-v=1",
+      ],
+      log("kube-scheduler"),
+    );
     started.push(scheduler);
     await Promise.all([
       waitHealthy(controllerManager, `https://127.0.0.1:${cmPort}/healthz`, {}, timeout),
@@ -134,7 +154,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     await stop();
     throw error;
   }
-  await writeFile(join(dir, "pids"), started.map((p) => `${p.name} ${p.pid}`).join("\n") + "\n");
+  await writeFile(join(dir, "pids"), `${started.map((p) => `${p.name} ${p.pid}`).join("\n")}\n`);
   return {
     dir,
     server,

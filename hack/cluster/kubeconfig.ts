@@ -2,7 +2,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { stringify } from "yaml";
 
-export type Credentials = { kind: "cert"; certFile: string; keyFile: string } | { kind: "token"; token: string };
+export type Credentials =
+  | { kind: "cert"; certFile: string; keyFile: string }
+  | { kind: "token"; token: string };
 
 const b64 = async (file: string) => (await readFile(file)).toString("base64");
 
@@ -23,7 +25,9 @@ export async function writeKubeconfig(
   const config = {
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "quiesce-local", cluster: { server, "certificate-authority-data": await b64(caFile) } }],
+    clusters: [
+      { name: "quiesce-local", cluster: { server, "certificate-authority-data": await b64(caFile) } },
+    ],
     users: [{ name: user, user: userEntry }],
     contexts: [{ name: "quiesce-local", context: { cluster: "quiesce-local", user } }],
     "current-context": "quiesce-local",

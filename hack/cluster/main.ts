@@ -47,7 +47,8 @@ async function serve(dir: string, nodes: number): Promise<void> {
   await mkdir(runDir, { recursive: true });
   try {
     const plane = await startControlPlane({ dir: runDir });
-    const agent = nodes > 0 ? await startLocalNodes(plane.kubeconfigPath, nodes, join(runDir, "pods")) : undefined;
+    const agent =
+      nodes > 0 ? await startLocalNodes(plane.kubeconfigPath, nodes, join(runDir, "pods")) : undefined;
     await copyFile(plane.kubeconfigPath, join(dir, "kubeconfig"));
     await writeFile(join(dir, "ready"), `${plane.server}\n`);
     const shutdown = async () => {
@@ -76,14 +77,21 @@ async function up(dir: string, nodes: number, timeoutMs: number): Promise<void> 
   await rm(join(dir, "error"), { force: true });
   await rm(join(dir, "ready"), { force: true });
   const out = openSync(join(dir, "serve.log"), "a");
-  const child = spawn(process.execPath, [process.argv[1] ?? "", "serve", "--dir", dir, "--nodes", String(nodes)], {
-    detached: true,
-    stdio: ["ignore", out, out],
-  });
+  const child = spawn(
+    process.execPath,
+    [process.argv[1] ?? "", "serve", "--dir", dir, "--nodes", String(nodes)],
+    {
+      detached: true,
+      stdio: ["ignore", out, out],
+    },
+  );
   closeSync(out);
   child.unref();
   await writeFile(pidFile, `${child.pid}\n`);
-  const finished = await waitFor(() => existsSync(join(dir, "ready")) || existsSync(join(dir, "error")), timeoutMs);
+  const finished = await waitFor(
+    () => existsSync(join(dir, "ready")) || existsSync(join(dir, "error")),
+    timeoutMs,
+  );
   if (existsSync(join(dir, "ready"))) {
     console.log(`export KUBECONFIG=${join(dir, "kubeconfig")}`);
     return;

@@ -5,7 +5,11 @@ export interface LocalNodes {
   stop(): Promise<void>;
 }
 
-export async function startLocalNodes(kubeconfigPath: string, nodes: number, logDir: string): Promise<LocalNodes> {
+export async function startLocalNodes(
+  kubeconfigPath: string,
+  nodes: number,
+  logDir: string,
+): Promise<LocalNodes> {
   const { startNodeAgent } = await import("../../test/harness/node-agent/index.ts");
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);

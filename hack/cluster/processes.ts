@@ -41,7 +41,9 @@ export function startProcess(name: string, binary: string, args: string[], logFi
     child.once("exit", (code, signal) => {
       running = false;
       void logTail(logFile).then((tail) =>
-        reject(new Error(`${name} exited (code ${code}, signal ${signal}); last lines of ${logFile}:\n${tail}`)),
+        reject(
+          new Error(`${name} exited (code ${code}, signal ${signal}); last lines of ${logFile}:\n${tail}`),
+        ),
       );
     });
   });

@@ -1,0 +1,104 @@
+// Prometheus metrics for drains, webhooks, the work queue and informers (controller-runtime names where they exist).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    drainsStarted: new Counter({
+      name: "quiesce_drains_started_total",
+      help: "Drains started, by reason.",
+      labelNames: ["reason"],
+      registers: r,
+    }),
+    drainsFinished: new Counter({
+      name: "quiesce_drains_finished_total",
+      help: "Drains finished, by outcome (drained, timed_out, unquiesced, gone).",
+      labelNames: ["outcome"],
+      registers: r,
+    }),
+    drainDuration: new Histogram({
+      name: "quiesce_drain_duration_seconds",
+      help: "Time from drain start to outcome.",
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+      registers: r,
+    }),
+    inFlightAtStart: new Histogram({
+      name: "quiesce_drain_in_flight_at_start",
+      help: "In-flight work reported by the pod when quiescing began.",
+      buckets: [0, 1, 2, 5, 10, 20, 50, 100, 500, 1000],
+      registers: r,
+    }),
+    refusedByBudget: new Counter({
+      name: "quiesce_drains_refused_by_budget_total",
+      help: "Removal requests deferred because the budget did not allow another drain.",
+      registers: r,
+    }),
+    webhookLatency: new Histogram({
+      name: "quiesce_webhook_request_duration_seconds",
+      help: "Admission webhook latency.",
+      labelNames: ["webhook", "result"],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: r,
+    }),
+    queueDepth: new Gauge({
+      name: "workqueue_depth",
+      help: "Current depth of the work queue.",
+      labelNames: ["name"],
+      registers: r,
+    }),
+    queueAdds: new Counter({
+      name: "workqueue_adds_total",
+      help: "Keys added to the work queue.",
+      labelNames: ["name"],
+      registers: r,
+    }),
+    queueRetries: new Counter({
+      name: "workqueue_retries_total",
+      help: "Retries handled by the work queue.",
+      labelNames: ["name"],
+      registers: r,
+    }),
+    reconcileTotal: new Counter({
+      name: "controller_runtime_reconcile_total",
+      help: "Reconciliations per controller and result.",
+      labelNames: ["controller", "result"],
+      registers: r,
+    }),
+    reconcileErrors: new Counter({
+      name: "controller_runtime_reconcile_errors_total",
+      help: "Reconcile errors per controller.",
+      labelNames: ["controller"],
+      registers: r,
+    }),
+    reconcileTime: new Histogram({
+      name: "controller_runtime_reconcile_time_seconds",
+      help: "Reconcile duration per controller.",
+      labelNames: ["controller"],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: r,
+    }),
+    informerRestarts: new Counter({
+      name: "quiesce_informer_restarts_total",
+      help: "Watch restarts per informer and reason.",
+      labelNames: ["informer", "reason"],
+      registers: r,
+    }),
+    apiRequests: new Counter({
+      name: "quiesce_api_requests_total",
+      help: "Kubernetes API write requests made by the operator, by verb and resource.",
+      labelNames: ["verb", "resource"],
+      registers: r,
+    }),
+    isLeader: new Gauge({
+      name: "leader_election_master_status",
+      help: "1 when this replica is the leader.",
+      labelNames: ["name"],
+      registers: r,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
