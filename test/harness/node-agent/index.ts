@@ -1,0 +1,3 @@
+// Public entry of the local node agent (the kubelet stand-in).
+export { DEFAULT_REPO_ROOT, type NodeAgent, type NodeAgentOptions, startNodeAgent } from "./agent.ts";
+export type { ProcessRunner, ProcessSpec, RunningProcess } from "./process-runner.ts";
