@@ -26,7 +26,9 @@ beforeEach(async () => {
   );
   server.on("connection", (socket) => {
     openSockets += 1;
-    socket.once("close", () => (openSockets -= 1));
+    socket.once("close", () => {
+      openSockets -= 1;
+    });
   });
   base = await listen(server);
   agent = new http.Agent({ keepAlive: true, maxSockets: 20 });

@@ -31,7 +31,12 @@ describe("Quiescer state and tracking", () => {
   it("tracks a promise as queued work until it settles, whether it resolves or rejects", async () => {
     const q = createQuiescer();
     let resolveJob = (_: number) => {};
-    const job = q.track(new Promise<number>((r) => (resolveJob = r)), "queued");
+    const job = q.track(
+      new Promise<number>((r) => {
+        resolveJob = r;
+      }),
+      "queued",
+    );
     const failing = q.track(Promise.reject(new Error("boom")), "queued");
     expect(q.status().classes).toEqual({ queued: 2 });
     await expect(failing).rejects.toThrow("boom");
@@ -93,7 +98,9 @@ describe("Quiescer state and tracking", () => {
     const release = q.begin();
     q.quiesce();
     let drained = false;
-    const waiting = q.waitFor("drained").then(() => (drained = true));
+    const waiting = q.waitFor("drained").then(() => {
+      drained = true;
+    });
     await Promise.resolve();
     expect(drained).toBe(false);
     release();
