@@ -1,0 +1,189 @@
+// The admission webhook HTTPS server: /mutate-pods, /validate-pod-deletion, /healthz; bounded, validated, never crashes.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Logger } from "pino";
+import type { AdmissionHandler } from "./admission-handlers.ts";
+import {
+  admissionReviewRequestSchema,
+  buildAdmissionResponse,
+  describeSchemaError,
+} from "./admission-review.ts";
+import type { CertificatePair } from "./certificates.ts";
+
+export const MUTATE_PODS_PATH = "/mutate-pods";
+export const VALIDATE_POD_DELETION_PATH = "/validate-pod-deletion";
+export const HEALTHZ_PATH = "/healthz";
+/** The API server caps admission bodies near 3 MiB; anything larger is not a review it sent. */
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export type WebhookName = "mutate-pods" | "validate-pod-deletion";
+export type WebhookResult = "allowed" | "patched" | "denied" | "bad-request" | "error";
+
+export interface WebhookServerOptions {
+  tls: CertificatePair;
+  handlers: Record<WebhookName, AdmissionHandler>;
+  /** Called once per review request with its duration, e.g. into a Prometheus histogram. */
+  observeLatency?: (labels: { webhook: WebhookName; result: WebhookResult }, seconds: number) => void;
+  logger?: Logger;
+  maxBodyBytes?: number;
+}
+
+export interface WebhookServer {
+  server: Server;
+  /** Listens on host:port (port 0 picks one) and resolves with the bound address. */
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Serves `pair` to new TLS connections from now on; established connections keep theirs. */
+  setCertificate(pair: CertificatePair): void;
+  close(): Promise<void>;
+}
+
+const ROUTES: Record<string, WebhookName> = {
+  [MUTATE_PODS_PATH]: "mutate-pods",
+  [VALIDATE_POD_DELETION_PATH]: "validate-pod-deletion",
+};
+
+class BodyTooLargeError extends Error {}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: message });
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"] ?? "0");
+    if (declared > limit) {
+      reject(new BodyTooLargeError());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        reject(new BodyTooLargeError());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = options.logger;
+
+  async function review(
+    webhook: WebhookName,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<WebhookResult> {
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      sendError(res, 405, `${req.method ?? "?"} not allowed: admission reviews are POSTed`);
+      return "bad-request";
+    }
+    let body: Buffer;
+    try {
+      body = await readBody(req, limit);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      res.setHeader("connection", "close"); // the rest of the body is not read
+      sendError(res, 413, `request body larger than ${limit} bytes`);
+      return "bad-request";
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString("utf8"));
+    } catch (error) {
+      sendError(res, 400, `body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+      return "bad-request";
+    }
+    const parsed = admissionReviewRequestSchema.safeParse(json);
+    if (!parsed.success) {
+      sendError(
+        res,
+        400,
+        `not an admission.k8s.io/v1 AdmissionReview request: ${describeSchemaError(parsed.error)}`,
+      );
+      return "bad-request";
+    }
+    const request = parsed.data.request;
+    const verdict = await options.handlers[webhook](request);
+    sendJson(res, 200, buildAdmissionResponse(request.uid, verdict));
+    if (!verdict.allowed) return "denied";
+    return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === HEALTHZ_PATH) {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+      return;
+    }
+    const webhook = ROUTES[path];
+    if (webhook === undefined) {
+      sendError(res, 404, `no webhook at ${path}`);
+      return;
+    }
+    const started = performance.now();
+    let result: WebhookResult;
+    try {
+      result = await review(webhook, req, res);
+    } catch (error) {
+      result = "error";
+      const detail = error instanceof Error ? error.message : String(error);
+      log?.error({ webhook, err: detail }, "admission review failed");
+      if (!res.headersSent) sendError(res, 500, `webhook ${webhook} failed: ${detail}`);
+      else res.destroy();
+    }
+    options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);
+  }
+
+  const server = createServer(
+    { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" },
+    (req, res) => void handle(req, res),
+  );
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.on("tlsClientError", (error) => log?.debug({ err: error.message }, "TLS handshake failed"));
+  server.on("clientError", (error, socket) => {
+    log?.debug({ err: error.message }, "bad HTTP request");
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+
+  return {
+    server,
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    setCertificate(pair) {
+      server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" });
+      log?.info({ webhook: "server" }, "serving certificate reloaded");
+    },
+    close() {
+      return new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
