@@ -25,7 +25,7 @@ if have_all; then echo "$bin"; exit 0; fi
 
 tmp=$(mktemp -d "$cache/.build.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+export CGO_ENABLED=0 GOFLAGS=-mod=readonly GOTOOLCHAIN=local
 minor=${K8S_VERSION#1.}; minor=${minor%%.*}
 X=k8s.io/component-base/version
 ldflags="-s -w -X $X.gitVersion=v$K8S_VERSION -X $X.gitMajor=1 -X $X.gitMinor=$minor -X $X.gitTreeState=clean -X $X.buildDate=1970-01-01T00:00:00Z"
