@@ -1,0 +1,178 @@
+// The operator's client for the quiesce protocol: begin (POST), status (GET), resume (DELETE); never throws.
+import { isIP } from "node:net";
+import { z } from "zod";
+import { type ExchangeResult, exchange, systemTimers, type Timers } from "./exchange.ts";
+import {
+  errorBodySchema,
+  JSON_CONTENT_TYPE,
+  MAX_REASON_LENGTH,
+  MAX_STATUS_BODY_BYTES,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+  type QuiesceStatus,
+  statusBodySchema,
+} from "./protocol.ts";
+
+export type { Timers } from "./exchange.ts";
+
+export const quiesceEndpointSchema = z.object({
+  podIP: z.string().refine((ip) => isIP(ip) !== 0, "podIP must be an IPv4 or IPv6 literal"),
+  port: z.number().int().min(1).max(65535),
+  path: z.string().regex(/^\/[\x21-\x22\x24-\x7e]*$/, "path must start with / and hold visible ASCII, no #"),
+  scheme: z.enum(["HTTP", "HTTPS"]),
+  /** Bearer token; surrounding whitespace (a trailing newline in a Secret) is ignored. */
+  token: z
+    .string()
+    .transform((t) => t.trim())
+    .pipe(z.string().regex(/^[\x21-\x7e]+$/, "token must be visible ASCII"))
+    .optional(),
+  requestTimeoutMs: z.number().int().positive().max(600_000),
+  maxBodyBytes: z.number().int().positive().default(MAX_STATUS_BODY_BYTES),
+});
+export type QuiesceEndpoint = z.input<typeof quiesceEndpointSchema>;
+
+export type QuiesceFailureKind =
+  | "invalid-endpoint"
+  | "refused"
+  | "timeout"
+  | "network"
+  | "unauthorized"
+  | "http-status"
+  | "too-large"
+  | "invalid-body"
+  | "protocol-version";
+
+export type QuiesceCallResult =
+  | { ok: true; status: QuiesceStatus; httpStatus: number }
+  | { ok: false; kind: QuiesceFailureKind; message: string; httpStatus?: number };
+
+export type QuiesceClient = {
+  /** POST: begin quiescing (idempotent); `reason` is passed to the app (rollout, eviction, ...). */
+  begin(reason?: string): Promise<QuiesceCallResult>;
+  /** GET: the app's state and in-flight work. */
+  status(): Promise<QuiesceCallResult>;
+  /** DELETE: resume serving (idempotent). */
+  resume(): Promise<QuiesceCallResult>;
+};
+
+export function createQuiesceClient(
+  endpoint: QuiesceEndpoint,
+  deps: { timers?: Timers } = {},
+): QuiesceClient {
+  const timers = deps.timers ?? systemTimers;
+  const parsed = quiesceEndpointSchema.safeParse(endpoint);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const failure: QuiesceCallResult = {
+      ok: false,
+      kind: "invalid-endpoint",
+      message: `invalid quiesce endpoint: ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "?"}`,
+    };
+    return { begin: async () => failure, status: async () => failure, resume: async () => failure };
+  }
+  const config = parsed.data;
+  const host = config.podIP.includes(":") ? `[${config.podIP}]` : config.podIP;
+  const target = `${config.scheme.toLowerCase()}://${host}:${config.port}${config.path}`;
+  const redact = (text: string): string =>
+    config.token ? text.split(config.token).join("[redacted]") : text;
+
+  const call = async (method: "GET" | "POST" | "DELETE", body?: string): Promise<QuiesceCallResult> => {
+    const headers: Record<string, string> = {
+      Accept: JSON_CONTENT_TYPE,
+      [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
+      Connection: "close",
+      "User-Agent": "quiesce-operator",
+    };
+    if (config.token) headers.Authorization = `Bearer ${config.token}`;
+    if (body !== undefined) headers["Content-Type"] = JSON_CONTENT_TYPE;
+    headers["Content-Length"] = String(Buffer.byteLength(body ?? ""));
+    const result = await exchange(
+      {
+        https: config.scheme === "HTTPS",
+        ip: config.podIP,
+        port: config.port,
+        path: config.path,
+        method,
+        headers,
+        body,
+        timeoutMs: config.requestTimeoutMs,
+        maxBodyBytes: config.maxBodyBytes,
+      },
+      timers,
+    );
+    const outcome = interpret(result);
+    if (outcome.ok) return outcome;
+    return { ...outcome, message: redact(`${method} ${target}: ${outcome.message}`) };
+  };
+
+  return {
+    begin: (reason) =>
+      call(
+        "POST",
+        reason === undefined ? undefined : JSON.stringify({ reason: reason.slice(0, MAX_REASON_LENGTH) }),
+      ),
+    status: () => call("GET"),
+    resume: () => call("DELETE"),
+  };
+}
+
+function interpret(result: ExchangeResult): QuiesceCallResult {
+  if (result.kind === "too-large") {
+    return { ok: false, kind: "too-large", message: result.message, httpStatus: result.statusCode };
+  }
+  if (result.kind !== "response") return { ok: false, kind: result.kind, message: result.message };
+  const httpStatus = result.statusCode;
+  const version = result.headers[PROTOCOL_VERSION_HEADER.toLowerCase()];
+  if (version !== undefined && version !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      kind: "protocol-version",
+      message: `the app speaks protocol version ${String(version).slice(0, 32)}, not ${PROTOCOL_VERSION}`,
+      httpStatus,
+    };
+  }
+  if (httpStatus === 401 || httpStatus === 403) {
+    return {
+      ok: false,
+      kind: "unauthorized",
+      message: `the app refused the credentials (${httpStatus})`,
+      httpStatus,
+    };
+  }
+  if (httpStatus >= 300 && httpStatus < 400) {
+    return { ok: false, kind: "http-status", message: `redirect (${httpStatus}) not followed`, httpStatus };
+  }
+  const json = parseJson(result.body);
+  if (httpStatus < 200 || httpStatus >= 300) {
+    const error = errorBodySchema.safeParse(json);
+    const detail = error.success ? ` (${error.data.error})` : "";
+    return {
+      ok: false,
+      kind: "http-status",
+      message: `unexpected HTTP status ${httpStatus}${detail}`,
+      httpStatus,
+    };
+  }
+  if (json === undefined) {
+    return { ok: false, kind: "invalid-body", message: "response body is not valid JSON", httpStatus };
+  }
+  const status = statusBodySchema.safeParse(json);
+  if (!status.success) {
+    const issue = status.error.issues[0];
+    return {
+      ok: false,
+      kind: "invalid-body",
+      message: `invalid status body: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "?"}`,
+      httpStatus,
+    };
+  }
+  return { ok: true, status: status.data, httpStatus };
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
