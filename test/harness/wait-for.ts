@@ -24,8 +24,12 @@ export async function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptio
     }
     if (Date.now() >= deadline) {
       const detail = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what} (last: ${detail})`);
+      throw new Error(
+        `timed out after ${options.timeoutMs} ms waiting for ${options.what} (last: ${detail})`,
+      );
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))),
+    );
   }
 }
