@@ -1,0 +1,194 @@
+// Names and parsing of the drain state the operator keeps on each pod (annotations and the serving gate).
+import { z } from "zod";
+
+/** Readiness gate condition type injected into selected pods; False takes the pod out of the ready endpoints. */
+export const SERVING_CONDITION = "quiesce.dev/serving";
+
+export const ANNOTATIONS = {
+  state: "quiesce.dev/state",
+  policy: "quiesce.dev/policy",
+  reason: "quiesce.dev/reason",
+  /** How the removal began: `delete` or `evict` (the drain ends with the same call, so PDBs still hold). */
+  via: "quiesce.dev/removal-via",
+  requestedAt: "quiesce.dev/requested-at",
+  /** Start of the quiesce (gate set False); the drain timeout is measured from here. */
+  startedAt: "quiesce.dev/started-at",
+  phaseEnteredAt: "quiesce.dev/phase-entered-at",
+  /** The app's `accepted` counter at the previous settle poll. */
+  lastAccepted: "quiesce.dev/last-accepted",
+  inFlight: "quiesce.dev/in-flight",
+  /** Last endpoint error, so a repeated error emits one Event, not one per poll. */
+  lastError: "quiesce.dev/last-error",
+  /** Last budget refusal message, for the same reason. */
+  refusal: "quiesce.dev/refusal",
+  outcome: "quiesce.dev/outcome",
+} as const;
+
+export const DRAIN_PHASES = [
+  "Serving",
+  "Requested",
+  "Settling",
+  "Quiescing",
+  "Draining",
+  "Drained",
+  "TimedOut",
+  "Unquiescing",
+] as const;
+export type DrainPhase = (typeof DRAIN_PHASES)[number];
+
+export const REMOVAL_REASONS = ["rollout", "scale-in", "delete", "eviction", "maintenance"] as const;
+export type RemovalReason = (typeof REMOVAL_REASONS)[number];
+
+export const REMOVAL_VIA = ["delete", "evict"] as const;
+export type RemovalVia = (typeof REMOVAL_VIA)[number];
+
+export const OUTCOMES = [
+  "Drained",
+  "TimedOut",
+  "Kept",
+  "Unquiesced",
+  "UnquiesceFailed",
+  "Interrupted",
+  "DryRun",
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** The drain state of one pod; every field round-trips through the pod's annotations. Times are epoch ms. */
+export interface DrainState {
+  phase: DrainPhase;
+  policy?: string;
+  reason?: RemovalReason;
+  via?: RemovalVia;
+  requestedAt?: number;
+  startedAt?: number;
+  phaseEnteredAt?: number;
+  lastAccepted?: number;
+  inFlight?: number;
+  lastError?: string;
+  refusal?: string;
+  outcome?: Outcome;
+}
+
+export const SERVING: DrainState = { phase: "Serving" };
+const MAX_TEXT = 512;
+
+const optional = <T extends z.ZodType>(s: T) => s.optional().catch(undefined);
+const time = optional(
+  z
+    .string()
+    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+    .transform((v) => Date.parse(v))
+    .pipe(z.number().finite()),
+);
+const counter = optional(
+  z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .transform(Number),
+);
+const text = optional(z.string().transform((v) => v.slice(0, MAX_TEXT)));
+
+const annotationsSchema = z.object({
+  [ANNOTATIONS.state]: z.enum(DRAIN_PHASES).catch("Serving"),
+  [ANNOTATIONS.policy]: optional(z.string().min(1).max(253)),
+  [ANNOTATIONS.reason]: optional(z.enum(REMOVAL_REASONS)),
+  [ANNOTATIONS.via]: optional(z.enum(REMOVAL_VIA)),
+  [ANNOTATIONS.requestedAt]: time,
+  [ANNOTATIONS.startedAt]: time,
+  [ANNOTATIONS.phaseEnteredAt]: time,
+  [ANNOTATIONS.lastAccepted]: counter,
+  [ANNOTATIONS.inFlight]: counter,
+  [ANNOTATIONS.lastError]: text,
+  [ANNOTATIONS.refusal]: text,
+  [ANNOTATIONS.outcome]: optional(z.enum(OUTCOMES)),
+});
+
+/** Reads the drain state from a pod's annotations. Never throws: garbage reads as absent (a missing state is Serving). */
+export function fromAnnotations(annotations: unknown): DrainState {
+  const source = typeof annotations === "object" && annotations !== null ? annotations : {};
+  const parsed = annotationsSchema.safeParse(source);
+  if (!parsed.success) return { ...SERVING };
+  const a = parsed.data;
+  const state: DrainState = {
+    phase: a[ANNOTATIONS.state],
+    policy: a[ANNOTATIONS.policy],
+    reason: a[ANNOTATIONS.reason],
+    via: a[ANNOTATIONS.via],
+    requestedAt: a[ANNOTATIONS.requestedAt],
+    startedAt: a[ANNOTATIONS.startedAt],
+    phaseEnteredAt: a[ANNOTATIONS.phaseEnteredAt],
+    lastAccepted: a[ANNOTATIONS.lastAccepted],
+    inFlight: a[ANNOTATIONS.inFlight],
+    lastError: a[ANNOTATIONS.lastError],
+    refusal: a[ANNOTATIONS.refusal],
+    outcome: a[ANNOTATIONS.outcome],
+  };
+  return compact(state);
+}
+
+/**
+ * The annotations for a state, as a merge-patch fragment: absent fields map to null so the patch removes them.
+ */
+export function toAnnotations(input: DrainState): Record<string, string | null> {
+  const state = sanitizeDrainState(input);
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const num = (n: number | undefined) => (n === undefined ? null : String(n));
+  const str = (s: string | undefined) => (s === undefined ? null : s.slice(0, MAX_TEXT));
+  return {
+    [ANNOTATIONS.state]: state.phase,
+    [ANNOTATIONS.policy]: str(state.policy),
+    [ANNOTATIONS.reason]: str(state.reason),
+    [ANNOTATIONS.via]: str(state.via),
+    [ANNOTATIONS.requestedAt]: iso(state.requestedAt),
+    [ANNOTATIONS.startedAt]: iso(state.startedAt),
+    [ANNOTATIONS.phaseEnteredAt]: iso(state.phaseEnteredAt),
+    [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
+    [ANNOTATIONS.inFlight]: num(state.inFlight),
+    [ANNOTATIONS.lastError]: str(state.lastError),
+    [ANNOTATIONS.refusal]: str(state.refusal),
+    [ANNOTATIONS.outcome]: str(state.outcome),
+  };
+}
+
+const MAX_TIME = 253402300799999; // 9999-12-31T23:59:59.999Z, the last instant an annotation can hold
+const stateTime = z.number().int().min(0).max(MAX_TIME).optional().catch(undefined);
+const stateCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().catch(undefined);
+const drainStateSchema = z.object({
+  phase: z.enum(DRAIN_PHASES).catch("Serving"),
+  policy: optional(z.string().min(1).max(253)),
+  reason: optional(z.enum(REMOVAL_REASONS)),
+  via: optional(z.enum(REMOVAL_VIA)),
+  requestedAt: stateTime,
+  startedAt: stateTime,
+  phaseEnteredAt: stateTime,
+  lastAccepted: stateCount,
+  inFlight: stateCount,
+  lastError: text,
+  refusal: text,
+  outcome: optional(z.enum(OUTCOMES)),
+});
+
+/** Coerces any value to a DrainState that toAnnotations can write: invalid fields are dropped. Never throws. */
+export function sanitizeDrainState(input: unknown): DrainState {
+  const r = drainStateSchema.safeParse(typeof input === "object" && input !== null ? input : {});
+  return r.success ? compact(r.data as DrainState) : { ...SERVING };
+}
+
+/** Drops undefined fields, so states compare with toEqual and serialise stably. */
+export function compact(state: DrainState): DrainState {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(state)) if (v !== undefined) out[k] = v;
+  return out as unknown as DrainState;
+}
+
+/** The condition status of the serving gate on a pod (`undefined` when absent), from `status.conditions`. */
+export function servingGateStatus(conditions: unknown): boolean | undefined {
+  if (!Array.isArray(conditions)) return undefined;
+  for (const c of conditions) {
+    if (typeof c === "object" && c !== null && (c as { type?: unknown }).type === SERVING_CONDITION) {
+      const status = (c as { status?: unknown }).status;
+      return status === "True" ? true : status === "False" ? false : undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,84 @@
+// What the drain state machine is told about a pod on each step, and the sanitising parse that never throws.
+import { z } from "zod";
+import type { BudgetDecision } from "../budget/budget.ts";
+
+/** The protocol client's result (mirror of its discriminated union); `kind` is open so new kinds pass through. */
+export type ProbeResult =
+  | { ok: true; status: { state: "serving" | "quiescing" | "drained"; inFlight: number; accepted: number } }
+  | {
+      ok: false;
+      kind:
+        | "refused"
+        | "timeout"
+        | "http-status"
+        | "invalid-body"
+        | "too-large"
+        | "unauthorized"
+        | "network"
+        | string;
+      message: string;
+    };
+
+export type ProbeRequest = "post" | "get" | "delete";
+
+export interface DrainObservation {
+  /** The pod as last read: present, terminating (deletionTimestamp set), or gone. */
+  pod: "present" | "terminating" | "gone";
+  /** Current status of the quiesce.dev/serving condition (undefined when absent or Unknown). */
+  gate?: boolean;
+  /** Result of the endpoint call `nextProbe()` asked for, made just before this step. */
+  probe?: { request: ProbeRequest; result: ProbeResult };
+  /** Budget decision for this pod now; consulted only while the removal waits to start (phase Requested). */
+  budget?: BudgetDecision;
+  /** The pod belongs to its Deployment's current revision (a rollout that was removing it has been undone). */
+  revisionIsCurrent?: boolean;
+}
+
+const probeResultSchema = z.discriminatedUnion("ok", [
+  z.object({
+    ok: z.literal(true),
+    status: z.looseObject({
+      state: z.enum(["serving", "quiescing", "drained"]),
+      inFlight: z.number().int().nonnegative(),
+      accepted: z.number().int().nonnegative(),
+    }),
+  }),
+  z.object({
+    ok: z.literal(false),
+    kind: z.string().max(64),
+    message: z.string().transform((m) => m.slice(0, 300)),
+  }),
+]);
+
+const UNUSABLE: ProbeResult = { ok: false, kind: "invalid-body", message: "unusable probe result" };
+
+const observationSchema = z.object({
+  pod: z.enum(["present", "terminating", "gone"]).catch("present"),
+  gate: z.boolean().optional().catch(undefined),
+  probe: z
+    .object({ request: z.enum(["post", "get", "delete"]), result: probeResultSchema.catch(UNUSABLE) })
+    .optional()
+    .catch(undefined),
+  budget: z
+    .discriminatedUnion("allowed", [
+      z.object({ allowed: z.literal(true), message: z.string() }),
+      z.object({ allowed: z.literal(false), message: z.string() }),
+    ])
+    .optional()
+    .catch(undefined),
+  revisionIsCurrent: z.boolean().optional().catch(undefined),
+});
+
+/** Parses an observation; malformed fields read as unknown rather than failing the step. */
+export function sanitizeObservation(input: unknown): DrainObservation {
+  const r = observationSchema.safeParse(typeof input === "object" && input !== null ? input : {});
+  if (!r.success) return { pod: "present" };
+  const o = r.data;
+  return {
+    pod: o.pod,
+    gate: o.gate,
+    probe: o.probe ? { request: o.probe.request, result: o.probe.result as ProbeResult } : undefined,
+    budget: o.budget,
+    revisionIsCurrent: o.revisionIsCurrent,
+  };
+}
