@@ -1,13 +1,13 @@
 // Binds the pure mutation and deletion gate to AdmissionRequests and to the lead's adapters (policies, pods, drains).
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { RemovalVia } from "../api/pod-annotations.ts";
 import type { AdmissionRequest, AdmissionVerdict } from "./admission-review.ts";
 import {
   type BreakGlassEffect,
   type DryRunReportEffect,
   decideDeletion,
   type GateEffect,
-  type GateOperation,
   type StartDrainEffect,
 } from "./deletion-gate.ts";
 import { mutatePod } from "./mutate-pod.ts";
@@ -67,7 +67,7 @@ export function createMutatePodsHandler(deps: MutatePodsDeps): AdmissionHandler 
 export interface PodDeletionDeps extends PolicyLister {
   /** The pod now (for evictions, whose request does not carry it); undefined when it does not exist. */
   getPod(namespace: string, name: string): Promise<PodView | undefined>;
-  /** Records the drain on the pod (state Quiescing, policy, started-at, reason) and enqueues it. Idempotent. */
+  /** Records the removal on the pod (phase Requested, policy, reason, removal-via, requested-at) and enqueues it; idempotent. */
   startDrain(effect: StartDrainEffect): Promise<void>;
   reportDryRun(effect: DryRunReportEffect): Promise<void>;
   /** Emits the Event naming who removed a selected pod through break-glass. */
@@ -86,10 +86,10 @@ function podLabel(pod: PodView, request: AdmissionRequest): string {
 
 async function podUnderRequest(
   request: AdmissionRequest,
-  operation: GateOperation,
+  via: RemovalVia,
   deps: PodDeletionDeps,
 ): Promise<PodView | undefined> {
-  if (operation === "delete") {
+  if (via === "delete") {
     const parsed = admissionPodSchema.safeParse(request.oldObject);
     if (parsed.success) return parsed.data;
   }
@@ -111,15 +111,15 @@ function requestDryRun(request: AdmissionRequest): boolean {
  */
 export function createPodDeletionHandler(deps: PodDeletionDeps): AdmissionHandler {
   return async (request) => {
-    let operation: GateOperation;
-    if (request.operation === "DELETE" && isPodsRequest(request, undefined)) operation = "delete";
-    else if (request.operation === "CREATE" && isPodsRequest(request, "eviction")) operation = "evict";
+    let via: RemovalVia;
+    if (request.operation === "DELETE" && isPodsRequest(request, undefined)) via = "delete";
+    else if (request.operation === "CREATE" && isPodsRequest(request, "eviction")) via = "evict";
     else return ALLOW;
 
-    const pod = await podUnderRequest(request, operation, deps);
+    const pod = await podUnderRequest(request, via, deps);
     const namespace = request.namespace ?? pod?.metadata?.namespace ?? "";
     const decision = decideDeletion({
-      operation,
+      via,
       pod,
       policies: pod ? await deps.listPolicies(namespace) : [],
       user: {
@@ -130,7 +130,7 @@ export function createPodDeletionHandler(deps: PodDeletionDeps): AdmissionHandle
       dryRun: requestDryRun(request),
       now: deps.now(),
     });
-    const log = { webhook: "validate-pod-deletion", namespace, pod: request.name, operation };
+    const log = { webhook: "validate-pod-deletion", namespace, pod: request.name, via };
 
     const failure = await runEffects(decision.effects, deps, log);
     if (decision.allowed) {

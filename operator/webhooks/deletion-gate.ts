@@ -1,12 +1,9 @@
 // The deny-and-wake deletion gate (DESIGN §3), pure: a pod DELETE or eviction -> allow or deny, plus effects as data.
-
+import type { DrainState, RemovalReason, RemovalVia } from "../api/pod-annotations.ts";
 import { selectorMatches } from "./label-selector.ts";
 import { enforcingPolicies } from "./mutate-pod.ts";
-import { BREAK_GLASS_ANNOTATION, breakGlassReason, type RecordedDrain, recordedDrain } from "./pod-state.ts";
+import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase, recordedDrain } from "./pod-state.ts";
 import { isDryRun, type PodView, type PolicyView, policyKey, sortPolicies } from "./views.ts";
-
-export type GateOperation = "delete" | "evict";
-export type DrainReason = "delete" | "eviction";
 
 export interface GateUser {
   username?: string;
@@ -15,7 +12,7 @@ export interface GateUser {
 }
 
 export interface GateInput {
-  operation: GateOperation;
+  via: RemovalVia;
   /** The pod as it is now; undefined when it does not exist (the API server will answer 404 itself). */
   pod: PodView | undefined;
   /** The QuiescePolicies of the pod's namespace; the gate does the selecting. */
@@ -41,23 +38,34 @@ export interface PodRef {
   name: string;
 }
 
-/** Record the start of a drain on the pod (annotations: state Quiescing, policy, started-at, reason) and enqueue it. */
+/**
+ * Record the removal request on the pod (phase Requested, policy, reason, removal-via, requested-at) and enqueue
+ * it. Also emitted for a pod that is Unquiescing: the controller turns it back into a drain. Must be idempotent:
+ * two removals racing each other both emit it.
+ */
 export interface StartDrainEffect {
   kind: "startDrain";
   pod: PodRef;
+  /** Name of the policy (in the pod's namespace) that governs the drain. */
   policy: string;
-  reason: DrainReason;
-  startedAt: Date;
-  deadline: Date;
+  /** `delete` or `eviction`; the controller may refine it (rollout, scale-in) from the owning workload. */
+  reason: RemovalReason;
+  via: RemovalVia;
+  requestedAt: Date;
+  /** Who asked for the removal (the ReplicaSet controller, the garbage collector, a person...). */
+  user: GateUser;
 }
 
-/** A DryRun policy would have drained this pod now: the controller reports what the drain would have waited for. */
+/** DryRun policies would have drained this pod now: the controller reports what the drain would have waited for. */
 export interface DryRunReportEffect {
   kind: "dryRunReport";
   pod: PodRef;
+  /** Names of the DryRun policies selecting the pod. */
   policies: string[];
-  reason: DrainReason;
+  reason: RemovalReason;
+  via: RemovalVia;
   at: Date;
+  user: GateUser;
 }
 
 /** Someone removed a selected pod through break-glass: the controller emits an Event naming `user`. */
@@ -65,8 +73,9 @@ export interface BreakGlassEffect {
   kind: "breakGlassUsed";
   pod: PodRef;
   policy: string;
-  operation: GateOperation;
+  via: RemovalVia;
   user: GateUser;
+  /** The annotation's text. */
   reason: string;
   at: Date;
 }
@@ -77,7 +86,11 @@ export type GateDecision =
   | { allowed: true; reason: AllowReason; effects: GateEffect[] }
   | {
       allowed: false;
-      /** 429 for evictions (`kubectl drain` and the eviction API's clients retry it), 403 for deletes. */
+      /**
+       * 429 TooManyRequests for evictions: what a PodDisruptionBudget refusal returns, so `kubectl drain` and
+       * other eviction clients retry. 403 Forbidden for deletes: the conventional admission denial; deleters
+       * (ReplicaSet controller, garbage collector) retry any error with backoff, and people read the message.
+       */
       code: 403 | 429;
       statusReason: "Forbidden" | "TooManyRequests";
       message: string;
@@ -88,18 +101,10 @@ function allow(reason: AllowReason, effects: GateEffect[] = []): GateDecision {
   return { allowed: true, reason, effects };
 }
 
-function isRunningAndReady(pod: PodView): { running: boolean; ready: boolean } {
-  const running = pod.status?.phase === "Running";
-  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-  return { running, ready };
-}
-
-function isDrainFinished(drain: RecordedDrain): boolean {
-  return drain.state === "Drained" || drain.state === "TimedOut";
-}
-
-function isDrainInProgress(drain: RecordedDrain): boolean {
-  return drain.state === "Quiescing" || drain.state === "Draining";
+function deny(via: RemovalVia, message: string, effects: GateEffect[]): GateDecision {
+  return via === "evict"
+    ? { allowed: false, code: 429, statusReason: "TooManyRequests", message, effects }
+    : { allowed: false, code: 403, statusReason: "Forbidden", message, effects };
 }
 
 /** `14:05:31Z` when the deadline falls on today's UTC date, else the full `2025-01-02T14:05:31Z`. */
@@ -108,121 +113,108 @@ export function formatDeadline(deadline: Date, now: Date): string {
   return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? iso.slice(11) : iso;
 }
 
-function drainMessage(args: {
+/** The message a person reads for a pod whose removal waits for its drain. */
+export function drainMessage(args: {
   pod: PodRef;
   policy: PolicyView;
-  drain: RecordedDrain;
-  reason: DrainReason;
-  startedAt: Date;
+  drain: DrainState;
   now: Date;
 }): string {
-  const { pod, policy, drain, reason, startedAt, now } = args;
-  const deadline = new Date(startedAt.getTime() + policy.spec.drain.timeoutSeconds * 1000);
-  const when = formatDeadline(deadline, now);
-  const verb = reason === "eviction" ? "evicted" : "deleted";
+  const { pod, policy, drain, now } = args;
+  const name = policyKey(policy);
+  const verb = drain.via === "evict" ? "evicted" : "deleted";
+  const timeout = policy.spec.drain.timeoutSeconds;
+  const keep = policy.spec.drain.onTimeout === "Keep";
+  const hint = `; to remove it now: kubectl annotate pod -n ${pod.namespace} ${pod.name} ${BREAK_GLASS_ANNOTATION}="<reason>"`;
+  if (drain.phase === "Requested" && drain.startedAt === undefined) {
+    const why = drain.refusal ? ` (${drain.refusal})` : "";
+    return (
+      `pod is waiting to drain under QuiescePolicy ${name}${why}: ${verb} when drained, ` +
+      `at most ${timeout}s after its drain starts${keep ? " (onTimeout: Keep)" : ""}${hint}`
+    );
+  }
+  const start = drain.startedAt ?? drain.requestedAt ?? now.getTime();
+  const when = formatDeadline(new Date(start + timeout * 1000), now);
   const inFlight = drain.inFlight === undefined ? "" : `${drain.inFlight} in flight, `;
-  const end =
-    policy.spec.drain.onTimeout === "Keep"
-      ? `${verb} when drained (kept if still busy at ${when}, onTimeout: Keep)`
-      : `${verb} when drained or by ${when}`;
-  return (
-    `pod is draining under QuiescePolicy ${policyKey(policy)}: ${inFlight}${end}; ` +
-    `to remove it now: kubectl annotate pod -n ${pod.namespace} ${pod.name} ${BREAK_GLASS_ANNOTATION}="<reason>"`
-  );
-}
-
-function deny(operation: GateOperation, message: string, effects: GateEffect[]): GateDecision {
-  return operation === "evict"
-    ? { allowed: false, code: 429, statusReason: "TooManyRequests", message, effects }
-    : { allowed: false, code: 403, statusReason: "Forbidden", message, effects };
+  const end = keep
+    ? `${verb} when drained (kept if still busy at ${when}, onTimeout: Keep)`
+    : `${verb} when drained or by ${when}`;
+  return `pod is draining under QuiescePolicy ${name}: ${inFlight}${end}${hint}`;
 }
 
 /**
  * Decides a pod DELETE or eviction. In order:
  *  1. allow a pod that does not exist, that no policy selects, or that is already terminating;
- *  2. allow a pod whose drain finished (`Drained`/`TimedOut`): this is how the operator's own delete passes,
- *     because it records the outcome before deleting;
- *  3. only DryRun policies select it: allow (report the would-be drain when the pod is running and ready);
+ *  2. allow a pod whose drain finished (phase `Drained`/`TimedOut`): this is how the operator's own delete or
+ *     eviction passes, because it records the outcome before removing the pod;
+ *  3. only DryRun policies select it: allow (and report the would-be drain when the pod is running and Ready);
  *  4. break-glass (non-blank `quiesce.dev/break-glass` annotation): allow, and report who removed it;
- *  5. a drain in progress (`Quiescing`/`Draining`): deny with its progress, even though the pod is NotReady by now;
- *  6. allow a pod that is not running or not Ready (nothing to drain);
- *  7. otherwise start a drain and deny.
- * Nobody is special-cased: the garbage collector, the ReplicaSet controller and people all go through the same
- * rules. With `dryRun` the answer is the same but no effect is emitted (webhooks declare `NoneOnDryRun`).
+ *  5. removal already in progress (Requested/Settling/Quiescing/Draining): deny with its progress (the pod is
+ *     NotReady by our own gate by now, so this check comes before the readiness one);
+ *  6. Unquiescing (a reversed drain): deny and start a drain again;
+ *  7. allow a pod that is not running or not Ready (nothing to drain);
+ *  8. otherwise start a drain and deny.
+ * Nobody is special-cased: the garbage collector, the ReplicaSet controller, the node drainer and people all go
+ * through the same rules. With `dryRun` the answer is the same but no effect is emitted (`sideEffects: NoneOnDryRun`).
  */
 export function decideDeletion(input: GateInput): GateDecision {
-  const { operation, pod, policies, user, dryRun, now } = input;
+  const { via, pod, policies, user, dryRun, now } = input;
   if (pod === undefined) return allow("pod-not-found");
   const ref: PodRef = { namespace: pod.metadata?.namespace ?? "", name: pod.metadata?.name ?? "" };
-  const reason: DrainReason = operation === "evict" ? "eviction" : "delete";
+  const reason: RemovalReason = via === "evict" ? "eviction" : "delete";
   const effects = (list: GateEffect[]): GateEffect[] => (dryRun ? [] : list);
 
   const enforcing = enforcingPolicies(pod, policies);
-  const dryRunOnly = sortPolicies(
+  const dryRunPolicies = sortPolicies(
     policies.filter((p) => isDryRun(p) && selectorMatches(p.spec.selector, pod.metadata?.labels)),
   );
-  if (enforcing.length === 0 && dryRunOnly.length === 0) return allow("not-selected");
+  if (enforcing.length === 0 && dryRunPolicies.length === 0) return allow("not-selected");
   if (pod.metadata?.deletionTimestamp) return allow("terminating");
   const drain = recordedDrain(pod);
-  if (isDrainFinished(drain)) return allow("drain-finished");
-  const { running, ready } = isRunningAndReady(pod);
+  const phase = classifyPhase(drain.phase);
+  if (phase === "finished") return allow("drain-finished");
+  const running = pod.status?.phase === "Running";
+  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
   const [first] = enforcing;
   if (first === undefined) {
     if (!running) return allow("not-running");
     if (!ready) return allow("not-ready");
+    const names = dryRunPolicies.map((p) => p.metadata?.name ?? "");
     return allow(
       "dry-run-policy",
-      effects([{ kind: "dryRunReport", pod: ref, policies: dryRunOnly.map(policyKey), reason, at: now }]),
+      effects([{ kind: "dryRunReport", pod: ref, policies: names, reason, via, at: now, user }]),
     );
   }
-  // The policy that started a drain stays in charge of it while it still selects the pod.
-  const policy = enforcing.find((p) => policyKey(p) === drain.policy) ?? first;
+  // The policy recorded on the pod stays in charge of its drain while it still selects the pod.
+  const policy = enforcing.find((p) => p.metadata?.name === drain.policy) ?? first;
+  const policyName = policy.metadata?.name ?? "";
 
   const breakGlass = breakGlassReason(pod);
   if (breakGlass !== undefined) {
     return allow(
       "break-glass",
       effects([
-        {
-          kind: "breakGlassUsed",
-          pod: ref,
-          policy: policyKey(policy),
-          operation,
-          user,
-          reason: breakGlass,
-          at: now,
-        },
+        { kind: "breakGlassUsed", pod: ref, policy: policyName, via, user, reason: breakGlass, at: now },
       ]),
     );
   }
-
-  if (isDrainInProgress(drain)) {
-    const startedAt = drain.startedAt ?? now;
-    const drainReason: DrainReason = drain.reason === "eviction" ? "eviction" : "delete";
-    return deny(
-      operation,
-      drainMessage({ pod: ref, policy, drain, reason: drainReason, startedAt, now }),
-      [],
-    );
+  if (phase === "active") return deny(via, drainMessage({ pod: ref, policy, drain, now }), []);
+  if (phase !== "unquiescing") {
+    if (!running) return allow("not-running");
+    if (!ready) return allow("not-ready");
   }
-  if (!running) return allow("not-running");
-  if (!ready) return allow("not-ready");
 
-  const deadline = new Date(now.getTime() + policy.spec.drain.timeoutSeconds * 1000);
   const start: StartDrainEffect = {
     kind: "startDrain",
     pod: ref,
-    policy: policyKey(policy),
+    policy: policyName,
     reason,
-    startedAt: now,
-    deadline,
+    via,
+    requestedAt: now,
+    user,
   };
-  // A new drain: any in-flight count on the pod is left over from an earlier, reversed one.
-  const fresh: RecordedDrain = { ...drain, inFlight: undefined };
-  return deny(
-    operation,
-    drainMessage({ pod: ref, policy, drain: fresh, reason, startedAt: now, now }),
-    effects([start]),
-  );
+  // What the drain will look like once recorded (nothing from an earlier, reversed drain carries over).
+  const fresh: DrainState = { phase: "Settling", policy: policyName, reason, via, startedAt: now.getTime() };
+  return deny(via, drainMessage({ pod: ref, policy, drain: fresh, now }), effects([start]));
 }

@@ -1,10 +1,9 @@
 // Pod CREATE mutation, pure: the quiesce.dev/serving readiness gate (and optionally a preStop sleep) as a JSONPatch.
+import { SERVING_CONDITION } from "../api/pod-annotations.ts";
+import { DEFAULTS } from "../api/quiesce-policy.ts";
 import { selectorMatches } from "./label-selector.ts";
 import { isDryRun, type PodView, type PolicyView, sortPolicies } from "./views.ts";
 
-export const SERVING_GATE = "quiesce.dev/serving";
-/** Used when a policy leaves `drain.settleSeconds` unset (the API's default). */
-export const DEFAULT_SETTLE_SECONDS = 10;
 /** Kubernetes' default `terminationGracePeriodSeconds`. */
 const DEFAULT_GRACE_SECONDS = 30;
 
@@ -30,8 +29,8 @@ export function enforcingPolicies<P extends PolicyView>(pod: PodView, policies: 
 
 function gatePatch(pod: PodView): JsonPatchAdd[] {
   const gates = pod.spec?.readinessGates;
-  if (gates?.some((g) => g.conditionType === SERVING_GATE)) return [];
-  const gate = { conditionType: SERVING_GATE };
+  if (gates?.some((g) => g.conditionType === SERVING_CONDITION)) return [];
+  const gate = { conditionType: SERVING_CONDITION };
   return gates
     ? [{ op: "add", path: "/spec/readinessGates/-", value: gate }]
     : [{ op: "add", path: "/spec/readinessGates", value: [gate] }];
@@ -49,7 +48,7 @@ function preStopSeconds(pod: PodView, enforcing: readonly PolicyView[]): number 
     0,
     ...enforcing
       .filter((p) => p.spec.drain.injectPreStop === true)
-      .map((p) => p.spec.drain.settleSeconds ?? DEFAULT_SETTLE_SECONDS),
+      .map((p) => p.spec.drain.settleSeconds ?? DEFAULTS.settleSeconds),
   );
   const grace = pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
   return Math.min(settle, grace - 1);

@@ -1,55 +1,31 @@
-// Reads the quiesce state the operator records on a pod (annotations under quiesce.dev/), pure.
+// The quiesce state the operator records on a pod, as the deletion gate reads it; and the break-glass annotation.
+import { type DrainPhase, type DrainState, fromAnnotations } from "../api/pod-annotations.ts";
 import type { PodView } from "./views.ts";
 
-export const ANNOTATION_PREFIX = "quiesce.dev/";
-export const STATE_ANNOTATION = "quiesce.dev/state";
-export const POLICY_ANNOTATION = "quiesce.dev/policy";
-export const STARTED_AT_ANNOTATION = "quiesce.dev/started-at";
-export const REASON_ANNOTATION = "quiesce.dev/reason";
-export const IN_FLIGHT_ANNOTATION = "quiesce.dev/in-flight";
+/**
+ * Break-glass: a non-blank `quiesce.dev/break-glass: "<reason>"` annotation on the pod lets the next DELETE or
+ * eviction through at once. Chosen over "gracePeriodSeconds: 0 from privileged users" because it is a separate,
+ * deliberate write that the audit log attributes to whoever made it, it carries a reason, it works for evictions
+ * too, and it needs no list of privileged identities. The gate reports the remover in a BreakGlassEffect so the
+ * controller emits an Event naming them.
+ */
 export const BREAK_GLASS_ANNOTATION = "quiesce.dev/break-glass";
 
-export const DRAIN_STATES = ["Serving", "Quiescing", "Draining", "Drained", "TimedOut"] as const;
-export type DrainState = (typeof DRAIN_STATES)[number];
+/** The phases in which the operator is working on a removal (the pod is NotReady by our own gate). */
+const ACTIVE_PHASES: readonly DrainPhase[] = ["Requested", "Settling", "Quiescing", "Draining"];
+const FINISHED_PHASES: readonly DrainPhase[] = ["Drained", "TimedOut"];
 
-export interface RecordedDrain {
-  state: DrainState | undefined;
-  /** `namespace/name` of the policy that started the drain, when recorded. */
-  policy: string | undefined;
-  startedAt: Date | undefined;
-  reason: string | undefined;
-  inFlight: number | undefined;
+export type PhaseClass = "serving" | "active" | "finished" | "unquiescing";
+
+export function classifyPhase(phase: DrainPhase): PhaseClass {
+  if (FINISHED_PHASES.includes(phase)) return "finished";
+  if (ACTIVE_PHASES.includes(phase)) return "active";
+  return phase === "Unquiescing" ? "unquiescing" : "serving";
 }
 
-function annotation(pod: PodView, key: string): string | undefined {
-  const value = pod.metadata?.annotations?.[key];
-  return value === undefined || value === "" ? undefined : value;
-}
-
-function parseState(value: string | undefined): DrainState | undefined {
-  return DRAIN_STATES.find((s) => s === value);
-}
-
-function parseDate(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-function parseCount(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value)) return undefined;
-  return Number(value);
-}
-
-/** The drain recorded on the pod; malformed values read as unknown rather than failing the request. */
-export function recordedDrain(pod: PodView): RecordedDrain {
-  return {
-    state: parseState(annotation(pod, STATE_ANNOTATION)),
-    policy: annotation(pod, POLICY_ANNOTATION),
-    startedAt: parseDate(annotation(pod, STARTED_AT_ANNOTATION)),
-    reason: annotation(pod, REASON_ANNOTATION),
-    inFlight: parseCount(annotation(pod, IN_FLIGHT_ANNOTATION)),
-  };
+/** The drain recorded on the pod; garbage annotations read as absent (never throws). */
+export function recordedDrain(pod: PodView): DrainState {
+  return fromAnnotations(pod.metadata?.annotations);
 }
 
 /** The break-glass reason, when someone has set the annotation (non-blank). */
