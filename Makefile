@@ -22,8 +22,10 @@ help:
 tools:
 	@bash hack/ensure-tools.sh
 
-node_modules/.installed: package-lock.json
-	npm ci --no-audit --no-fund
+# `npm install` honours the lock file like `npm ci`, but tolerates registries (like our mirror) that do not
+# serve every platform's optional packages, which `npm ci` rejects as an out-of-sync lock.
+node_modules/.installed: package-lock.json package.json
+	npm install --no-audit --no-fund
 	@touch $@
 
 deps: tools node_modules/.installed
