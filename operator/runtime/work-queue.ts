@@ -1,0 +1,224 @@
+// A work queue like client-go's workqueue driven like a controller-runtime controller: dedupe, one worker per key,
+// delayed adds, per-key exponential retry backoff, and a graceful shutdown.
+import { type BackoffOptions, DEFAULT_BACKOFF, ItemBackoff } from "./backoff.ts";
+import { type Clock, systemClock, type Timer } from "./clock.ts";
+
+export type ReconcileResult = { kind: "done" } | { kind: "requeueAfter"; ms: number } | { kind: "error"; error: unknown };
+export type Reconciler = (key: string) => Promise<ReconcileResult>;
+
+/** Callbacks for metrics; they must not throw. */
+export interface WorkQueueHooks {
+  /** Number of keys waiting for a worker (not counting delayed or in-progress keys). */
+  onDepth?(depth: number): void;
+  /** Time a key waited in the queue before a worker took it. */
+  onQueueLatency?(ms: number): void;
+  /** Time one reconcile took, and how it ended (`error` also for a throw). */
+  onWorkDuration?(ms: number, result: ReconcileResult["kind"]): void;
+  /** A failed key is retried after `delayMs`. */
+  onRetry?(key: string, delayMs: number, error: unknown): void;
+}
+
+export interface WorkQueueOptions {
+  name: string;
+  reconcile: Reconciler;
+  /** Keys reconciled at once (never the same key twice). */
+  workers?: number;
+  clock?: Clock;
+  /** Per-key failure backoff; defaults to client-go's 5 ms doubling up to 1000 s. */
+  backoff?: BackoffOptions;
+  hooks?: WorkQueueHooks;
+}
+
+export class WorkQueue {
+  readonly name: string;
+  private readonly reconcile: Reconciler;
+  private readonly workers: number;
+  private readonly clock: Clock;
+  private readonly backoff: ItemBackoff<string>;
+  private readonly hooks: WorkQueueHooks;
+
+  /** Keys waiting for a worker, in order. */
+  private readonly queue: string[] = [];
+  /** Keys that need a run: queued, or re-added while processing (then queued again when the run ends). */
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  /** Delayed keys and when they are due. */
+  private readonly waiting = new Map<string, number>();
+  private waitTimer: { timer: Timer; at: number } | undefined;
+  private started = false;
+  private shuttingDown = false;
+  private drainQueued = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: WorkQueueOptions) {
+    this.name = options.name;
+    this.reconcile = options.reconcile;
+    this.workers = Math.max(1, Math.floor(options.workers ?? 1));
+    this.clock = options.clock ?? systemClock;
+    this.backoff = new ItemBackoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.hooks = options.hooks ?? {};
+  }
+
+  /** Starts handing keys to workers (keys added before are kept). */
+  start(): void {
+    this.started = true;
+    this.pump();
+  }
+
+  /** Queues a key unless it is already queued; a key being processed runs again after its current run. */
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    this.addedAt.set(key, this.clock.now());
+    if (this.processing.has(key)) return;
+    this.queue.push(key);
+    this.depthChanged();
+    this.pump();
+  }
+
+  /** Queues a key after `ms`; a key already waiting keeps the earlier of the two times. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (!(ms > 0)) return this.add(key);
+    const at = this.clock.now() + ms;
+    const existing = this.waiting.get(key);
+    if (existing !== undefined && existing <= at) return;
+    this.waiting.set(key, at);
+    this.armWaitTimer();
+  }
+
+  /** Queues a key after its backoff delay, counting one more failure. */
+  addRateLimited(key: string, error?: unknown): void {
+    const delay = this.backoff.when(key);
+    this.hooks.onRetry?.(key, delay, error);
+    this.addAfter(key, delay);
+  }
+
+  /** Resets a key's failure count (its next failure retries after the base delay). */
+  forget(key: string): void {
+    this.backoff.forget(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.backoff.numRequeues(key);
+  }
+
+  /** Keys waiting for a worker. */
+  len(): number {
+    return this.queue.length;
+  }
+
+  /** Keys being reconciled now. */
+  inProgress(): number {
+    return this.processing.size;
+  }
+
+  /**
+   * Stops taking new keys and drops delayed ones; resolves once every running reconcile has returned.
+   * Queued keys are dropped too, unless `drainQueued`, which runs them first (their results no longer requeue).
+   */
+  shutdown(options: { drainQueued?: boolean } = {}): Promise<void> {
+    this.shuttingDown = true;
+    this.drainQueued = options.drainQueued === true;
+    this.waitTimer?.timer.cancel();
+    this.waitTimer = undefined;
+    this.waiting.clear();
+    if (!this.drainQueued) {
+      for (const key of this.queue) this.dirty.delete(key);
+      this.queue.length = 0;
+      this.depthChanged();
+    }
+    // Re-runs requested during a running reconcile are dropped with the rest.
+    for (const key of this.processing) this.dirty.delete(key);
+    this.pump();
+    return new Promise((resolve) => {
+      if (this.isIdle()) resolve();
+      else this.idleWaiters.push(resolve);
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.processing.size === 0 && (this.queue.length === 0 || !this.started);
+  }
+
+  private pump(): void {
+    if (!this.started || (this.shuttingDown && !this.drainQueued)) return;
+    while (this.processing.size < this.workers && this.queue.length > 0) {
+      const key = this.queue.shift() as string;
+      this.depthChanged();
+      this.processing.add(key);
+      this.dirty.delete(key);
+      const addedAt = this.addedAt.get(key);
+      this.addedAt.delete(key);
+      if (addedAt !== undefined) this.hooks.onQueueLatency?.(this.clock.now() - addedAt);
+      void this.run(key);
+    }
+  }
+
+  private async run(key: string): Promise<void> {
+    const startedAt = this.clock.now();
+    let result: ReconcileResult;
+    try {
+      result = await this.reconcile(key);
+      if (!isResult(result)) result = { kind: "error", error: new Error(`reconcile of ${key} returned ${String(result)}`) };
+    } catch (error) {
+      result = { kind: "error", error };
+    }
+    this.hooks.onWorkDuration?.(this.clock.now() - startedAt, result.kind);
+    if (!this.shuttingDown) {
+      if (result.kind === "done") this.forget(key);
+      else if (result.kind === "requeueAfter") {
+        this.forget(key);
+        this.addAfter(key, result.ms);
+      } else this.addRateLimited(key, result.error);
+    }
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      this.queue.push(key);
+      this.depthChanged();
+    }
+    this.pump();
+    if (this.shuttingDown && this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private armWaitTimer(): void {
+    let next: number | undefined;
+    for (const at of this.waiting.values()) if (next === undefined || at < next) next = at;
+    if (next === undefined) {
+      this.waitTimer?.timer.cancel();
+      this.waitTimer = undefined;
+      return;
+    }
+    if (this.waitTimer && this.waitTimer.at <= next) return;
+    this.waitTimer?.timer.cancel();
+    const at = next;
+    this.waitTimer = { at, timer: this.clock.setTimer(at - this.clock.now(), () => this.releaseDue()) };
+  }
+
+  private releaseDue(): void {
+    this.waitTimer = undefined;
+    const now = this.clock.now();
+    const due = [...this.waiting.entries()].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
+    for (const [key] of due) {
+      this.waiting.delete(key);
+      this.add(key);
+    }
+    this.armWaitTimer();
+  }
+
+  private depthChanged(): void {
+    this.hooks.onDepth?.(this.queue.length);
+  }
+}
+
+function isResult(r: unknown): r is ReconcileResult {
+  if (typeof r !== "object" || r === null) return false;
+  const kind = (r as { kind?: unknown }).kind;
+  if (kind === "requeueAfter") return typeof (r as { ms?: unknown }).ms === "number";
+  return kind === "done" || kind === "error";
+}
