@@ -1,5 +1,5 @@
 // Webhook TLS: an in-process CA + serving certificate (local mode), and a file source that hot-reloads cert/key.
-import { createHash, type webcrypto } from "node:crypto";
+import { createHash, createPrivateKey, type webcrypto, X509Certificate } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createSecureContext } from "node:tls";
@@ -153,7 +153,11 @@ export function createCertificateSource(options: CertificateSourceOptions): Cert
         readFile(options.certFile, "utf8"),
         readFile(options.keyFile, "utf8"),
       ]);
-      createSecureContext({ cert, key }); // throws on garbage or a key that does not match the certificate
+      // OpenSSL silently drops a key that does not match the certificate (handshakes then fail): check it here.
+      if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+        throw new Error("the private key does not match the certificate");
+      }
+      createSecureContext({ cert, key });
       return { cert, key };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
