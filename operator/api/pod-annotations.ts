@@ -83,8 +83,9 @@ const time = optional(
 const counter = optional(
   z
     .string()
-    .regex(/^\d{1,15}$/)
-    .transform(Number),
+    .regex(/^\d{1,16}$/)
+    .transform(Number)
+    .pipe(z.number().max(Number.MAX_SAFE_INTEGER)),
 );
 const text = optional(z.string().transform((v) => v.slice(0, MAX_TEXT)));
 

@@ -3,7 +3,10 @@
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemBackoff } from "./backoff.ts";
 import { type Clock, systemClock, type Timer } from "./clock.ts";
 
-export type ReconcileResult = { kind: "done" } | { kind: "requeueAfter"; ms: number } | { kind: "error"; error: unknown };
+export type ReconcileResult =
+  | { kind: "done" }
+  | { kind: "requeueAfter"; ms: number }
+  | { kind: "error"; error: unknown };
 export type Reconciler = (key: string) => Promise<ReconcileResult>;
 
 /** Callbacks for metrics; they must not throw. */
@@ -80,7 +83,10 @@ export class WorkQueue {
   /** Queues a key after `ms`; a key already waiting keeps the earlier of the two times. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;
-    if (!(ms > 0)) return this.add(key);
+    if (!(ms > 0)) {
+      this.add(key);
+      return;
+    }
     const at = this.clock.now() + ms;
     const existing = this.waiting.get(key);
     if (existing !== undefined && existing <= at) return;
@@ -161,7 +167,8 @@ export class WorkQueue {
     let result: ReconcileResult;
     try {
       result = await this.reconcile(key);
-      if (!isResult(result)) result = { kind: "error", error: new Error(`reconcile of ${key} returned ${String(result)}`) };
+      if (!isResult(result))
+        result = { kind: "error", error: new Error(`reconcile of ${key} returned ${String(result)}`) };
     } catch (error) {
       result = { kind: "error", error };
     }
