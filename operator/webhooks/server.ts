@@ -76,6 +76,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("client closed the connection before the body was complete"));
+    });
   });
 }
 
@@ -148,7 +151,14 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       if (!res.headersSent) sendError(res, 500, `webhook ${webhook} failed: ${detail}`);
       else res.destroy();
     }
-    options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);
+    try {
+      options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);
+    } catch (error) {
+      log?.error(
+        { webhook, err: error instanceof Error ? error.message : String(error) },
+        "latency observer failed",
+      );
+    }
   }
 
   const server = createServer(

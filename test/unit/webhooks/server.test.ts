@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createMutatePodsHandler,
@@ -213,6 +214,22 @@ describe("webhook server over HTTPS", () => {
       failPolicies = false;
     }
     expect((await post("/mutate-pods", review({ object: pod() }))).status).toBe(200);
+  });
+
+  it("a client that hangs up mid-body is observed as an error and the server stays up", async () => {
+    const before = observed.length;
+    const socket = connect({ host: "127.0.0.1", port, ca: certs.caCert });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", resolve);
+      socket.once("error", reject);
+    });
+    const head =
+      'POST /validate-pod-deletion HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{"apiVersion"';
+    await new Promise((resolve) => socket.write(head, resolve));
+    socket.destroy();
+    await waitFor("the aborted review to be observed", async () => observed.length > before);
+    expect(observed.at(-1)).toMatchObject({ webhook: "validate-pod-deletion", result: "error" });
+    expect((await call(port, "/healthz", { ca: certs.caCert, method: "GET" })).status).toBe(200);
   });
 
   it("wrong method -> 405, unknown path -> 404", async () => {
