@@ -84,9 +84,7 @@ export class FakeClock implements Clock {
     const target = this.current + Math.max(0, ms);
     for (;;) {
       this.timers = this.timers.filter((t) => !t.cancelled);
-      const due = this.timers
-        .filter((t) => t.at <= target)
-        .sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
+      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.current = Math.max(this.current, due.at);
       due.cancelled = true;

@@ -27,7 +27,12 @@ describe("decideBudget", () => {
       message: "refusing to quiesce: only 0 other pods serving, minServing is 1",
     });
     expect(
-      decideBudget({ budget: { maxConcurrent: 5, minServing: 2 }, replicas: 3, servingOthers: 1, quiescingOthers: 0 }),
+      decideBudget({
+        budget: { maxConcurrent: 5, minServing: 2 },
+        replicas: 3,
+        servingOthers: 1,
+        quiescingOthers: 0,
+      }),
     ).toEqual({ allowed: false, message: "refusing to quiesce: only 1 other pod serving, minServing is 2" });
   });
 
@@ -51,8 +56,12 @@ describe("decideBudget", () => {
   it("allows when both hold", () => {
     expect(decideBudget({ budget, replicas: 4, servingOthers: 1, quiescingOthers: 0 }).allowed).toBe(true);
     expect(
-      decideBudget({ budget: { maxConcurrent: "50%", minServing: 0 }, replicas: 4, servingOthers: 0, quiescingOthers: 1 })
-        .allowed,
+      decideBudget({
+        budget: { maxConcurrent: "50%", minServing: 0 },
+        replicas: 4,
+        servingOthers: 0,
+        quiescingOthers: 1,
+      }).allowed,
     ).toBe(true);
   });
 

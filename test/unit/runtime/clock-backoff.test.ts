@@ -43,7 +43,9 @@ describe("backoff", () => {
 
   it("counts failures per key and forgets them", () => {
     const b = new ItemBackoff<string>({ baseMs: 100, maxMs: 350 });
-    expect([b.when("a"), b.when("a"), b.when("b"), b.when("a"), b.when("a")]).toEqual([100, 200, 100, 350, 350]);
+    expect([b.when("a"), b.when("a"), b.when("b"), b.when("a"), b.when("a")]).toEqual([
+      100, 200, 100, 350, 350,
+    ]);
     expect(b.numRequeues("a")).toBe(4);
     b.forget("a");
     expect(b.when("a")).toBe(100);

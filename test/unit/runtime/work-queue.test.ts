@@ -101,7 +101,10 @@ describe("WorkQueue", () => {
         active.set(k, n);
         if (n > 1) violations++;
         total++;
-        maxActive = Math.max(maxActive, [...active.values()].reduce((a, b) => a + b, 0));
+        maxActive = Math.max(
+          maxActive,
+          [...active.values()].reduce((a, b) => a + b, 0),
+        );
         const hops = Math.floor(rand() * 5);
         for (let i = 0; i < hops; i++) await new Promise((r) => setImmediate(r));
         active.set(k, (active.get(k) ?? 1) - 1);

@@ -1,0 +1,395 @@
+// Drain state machine: the paths of DESIGN §3 step by step, and a table of every state x every observation kind.
+import { describe, expect, it } from "vitest";
+import { ANNOTATIONS, type DrainState } from "../../../operator/api/pod-annotations.ts";
+import type { DrainObservation } from "../../../operator/controllers/drain/observation.ts";
+import {
+  type DrainPolicy,
+  fromAnnotations,
+  nextProbe,
+  requestRemoval,
+  type StepResult,
+  step,
+  toAnnotations,
+} from "../../../operator/controllers/drain/state-machine.ts";
+import {
+  base,
+  ERROR_KINDS,
+  events,
+  fail,
+  kinds,
+  ok,
+  policy,
+  present,
+  removes,
+  requeueMs,
+  T0,
+} from "./fixtures.ts";
+
+/** Runs one reconcile the way the controller will: ask nextProbe, answer it, step. */
+function reconcile(
+  state: DrainState,
+  p: DrainPolicy,
+  now: number,
+  answer: DrainObservation["probe"] extends infer P
+    ? (P extends { result: infer R } ? R : never) | undefined
+    : never,
+  obs: Partial<DrainObservation> = {},
+): StepResult {
+  const probe = nextProbe(state, p, obs.pod ?? "present");
+  const request =
+    probe && ({ postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const)[probe.type];
+  return step(
+    state,
+    { ...present, ...obs, probe: request && answer ? { request, result: answer } : undefined },
+    now,
+    p,
+  );
+}
+
+describe("drain state machine: paths", () => {
+  it("requestRemoval records the request once", () => {
+    const s = requestRemoval(
+      { phase: "Serving" },
+      { now: T0, policy: "sprout", reason: "delete", via: "evict" },
+    );
+    expect(s).toEqual({
+      phase: "Requested",
+      policy: "sprout",
+      reason: "delete",
+      via: "evict",
+      requestedAt: T0,
+    });
+    expect(
+      requestRemoval(base("Draining"), { now: T0 + 5, policy: "x", reason: "eviction", via: "evict" }),
+    ).toEqual(base("Draining"));
+  });
+
+  it("drains a pod: NotReady, settle until accepted stops, POST, poll, delete", () => {
+    const p = policy();
+    let s: DrainState = base("Requested");
+    let r = step(s, { pod: "present", gate: true, budget: { allowed: true, message: "ok" } }, T0, p);
+    expect(kinds(r)).toEqual(["patchAnnotations", "setServingCondition", "emitEvent", "requeueAfter"]);
+    expect(r.actions[1]).toEqual({ type: "setServingCondition", serving: false });
+    expect(events(r)[0]).toContain("removed when drained or by 2025-01-02T14:01:00.000Z");
+    expect(r.state).toMatchObject({ phase: "Settling", startedAt: T0 });
+    s = r.state;
+
+    expect(nextProbe(s, p)).toEqual({ type: "getStatus" });
+    r = reconcile(s, p, T0 + 1000, ok(4, 500));
+    expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 500 });
+    r = reconcile(r.state, p, T0 + 2000, ok(4, 503));
+    expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 503 });
+    r = reconcile(r.state, p, T0 + 3000, ok(4, 503));
+    expect(r.state.phase).toBe("Quiescing");
+    expect(requeueMs(r)).toBe(0);
+
+    expect(nextProbe(r.state, p)).toEqual({ type: "postQuiesce" });
+    r = reconcile(r.state, p, T0 + 3010, ok(3, 503));
+    expect(r.state).toMatchObject({ phase: "Draining", inFlight: 3 });
+    expect(removes(r)).toBe(false);
+    r = reconcile(r.state, p, T0 + 4010, ok(1, 503));
+    expect(r.state).toMatchObject({ phase: "Draining", inFlight: 1 });
+    r = reconcile(r.state, p, T0 + 5010, ok(0, 503, "drained"));
+    expect(r.state).toMatchObject({ phase: "Drained", outcome: "Drained", inFlight: 0 });
+    expect(kinds(r)).toEqual(["patchAnnotations", "emitEvent", "deletePod", "requeueAfter"]);
+    expect(events(r)[0]).toBe("Normal/Drained: drained after 5.0s; deleting pod");
+    const patch = r.actions[0];
+    expect(patch?.type === "patchAnnotations" && patch.annotations[ANNOTATIONS.state]).toBe("Drained");
+
+    // Still there on the next reconcile: delete again. Terminating: done.
+    expect(kinds(step(r.state, present, T0 + 6010, p))).toEqual(["deletePod", "requeueAfter"]);
+    expect(step(r.state, { pod: "terminating", gate: false }, T0 + 6010, p)).toMatchObject({
+      done: true,
+      actions: [],
+    });
+  });
+
+  it("stops settling at settleSeconds when accepted keeps moving", () => {
+    const p = policy({ drain: { settleSeconds: 3 } });
+    let r = reconcile(base("Settling"), p, T0 + 1000, ok(1, 1));
+    r = reconcile(r.state, p, T0 + 2000, ok(1, 2));
+    expect(requeueMs(r)).toBe(1000);
+    r = reconcile(r.state, p, T0 + 2500, ok(1, 3));
+    expect(requeueMs(r)).toBe(500); // never sleeps past the settle bound
+    r = reconcile(r.state, p, T0 + 3000, ok(1, 4));
+    expect(r.state.phase).toBe("Quiescing");
+  });
+
+  it("ends with an eviction when the drain began with one", () => {
+    const r = reconcile(base("Draining", { via: "evict" }), policy(), T0 + 1000, ok(0));
+    expect(kinds(r)).toContain("evictPod");
+    expect(kinds(r)).not.toContain("deletePod");
+  });
+
+  it("times out at timeoutSeconds from started-at and deletes, with DrainTimedOut", () => {
+    const p = policy({ drain: { timeoutSeconds: 30 } });
+    const s = base("Draining", { inFlight: 7 });
+    const before = reconcile(s, p, T0 + 29_500, ok(7));
+    expect(before.state.phase).toBe("Draining");
+    expect(requeueMs(before)).toBe(500);
+    const r = reconcile(s, p, T0 + 30_000, ok(7));
+    expect(r.state).toMatchObject({ phase: "TimedOut", outcome: "TimedOut" });
+    expect(events(r)).toEqual([
+      "Warning/DrainTimedOut: drain timed out after 30.0s with 7 in flight; deleting pod",
+    ]);
+    expect(kinds(r)).toContain("deletePod");
+  });
+
+  it("keeps the pod on timeout with onTimeout Keep, flagged and done", () => {
+    const p = policy({ drain: { timeoutSeconds: 30, onTimeout: "Keep" } });
+    const r = reconcile(base("Draining", { inFlight: 2 }), p, T0 + 31_000, fail("timeout"));
+    expect(r).toMatchObject({ done: true, state: { phase: "TimedOut", outcome: "Kept" } });
+    expect(removes(r)).toBe(false);
+    expect(events(r)[0]).toContain("keeping pod (onTimeout: Keep)");
+    expect(step(r.state, present, T0 + 40_000, p)).toMatchObject({ done: true, actions: [] });
+  });
+
+  it("a drained answer wins over a deadline it arrived at", () => {
+    const r = reconcile(base("Draining"), policy({ drain: { timeoutSeconds: 30 } }), T0 + 30_000, ok(0));
+    expect(r.state.outcome).toBe("Drained");
+  });
+
+  it("resumes from annotations after a restart without extending the timeout", () => {
+    const p = policy({ drain: { timeoutSeconds: 30 } });
+    const mid = reconcile(base("Draining"), p, T0 + 10_000, ok(5)).state;
+    const restored = fromAnnotations(
+      Object.fromEntries(Object.entries(toAnnotations(mid)).filter(([, v]) => v !== null)),
+    );
+    expect(restored).toEqual(mid);
+    expect(reconcile(restored, p, T0 + 30_000, ok(5)).state.phase).toBe("TimedOut");
+  });
+
+  it("restarts the clock once when started-at was lost, and persists it", () => {
+    const s = base("Draining");
+    delete s.startedAt;
+    const r = reconcile(s, policy(), T0 + 5000, ok(2));
+    expect(r.state.startedAt).toBe(T0 + 5000);
+    const patch = r.actions.find((a) => a.type === "patchAnnotations");
+    expect(patch?.type === "patchAnnotations" && patch.annotations[ANNOTATIONS.startedAt]).toBe(
+      new Date(T0 + 5000).toISOString(),
+    );
+  });
+
+  it("without an endpoint: NotReady, settleSeconds, then removal", () => {
+    const p = policy({ endpoint: false, drain: { settleSeconds: 5 } });
+    expect(nextProbe(base("Settling"), p)).toBeUndefined();
+    const wait = step(base("Settling"), present, T0 + 2000, p);
+    expect(wait.state.phase).toBe("Settling");
+    expect(requeueMs(wait)).toBe(1000);
+    const r = step(base("Settling"), present, T0 + 5000, p);
+    expect(r.state.phase).toBe("Drained");
+    expect(events(r)[0]).toContain("no endpoint: NotReady for 5s");
+    expect(kinds(r)).toContain("deletePod");
+  });
+
+  it("refuses over budget with one QuiesceRefused Event per distinct message", () => {
+    const p = policy();
+    const refused = {
+      allowed: false as const,
+      message: "refusing to quiesce: only 0 other pods serving, minServing is 1",
+    };
+    const r1 = step(base("Requested"), { pod: "present", gate: true, budget: refused }, T0, p);
+    expect(events(r1)).toEqual([`Warning/QuiesceRefused: ${refused.message}`]);
+    expect(r1.state.phase).toBe("Requested");
+    expect(kinds(r1)).not.toContain("setServingCondition");
+    const r2 = step(r1.state, { pod: "present", gate: true, budget: refused }, T0 + 1000, p);
+    expect(events(r2)).toEqual([]);
+    expect(requeueMs(r2)).toBe(1000);
+    const r3 = step(
+      r2.state,
+      { pod: "present", gate: true, budget: { allowed: true, message: "ok" } },
+      T0 + 9000,
+      p,
+    );
+    expect(r3.state).toMatchObject({ phase: "Settling", startedAt: T0 + 9000 });
+    expect(r3.state.refusal).toBeUndefined();
+  });
+
+  it("unquiesces when a rollout is undone: DELETE to the app, gate True, Serving", () => {
+    const p = policy();
+    const r = step(base("Draining", { inFlight: 3 }), { ...present, revisionIsCurrent: true }, T0 + 2000, p);
+    expect(r.state.phase).toBe("Unquiescing");
+    expect(nextProbe(r.state, p)).toEqual({ type: "deleteQuiesce" });
+    const failed = reconcile(r.state, p, T0 + 2100, fail("refused"));
+    expect(failed.state.phase).toBe("Unquiescing");
+    expect(events(failed)[0]).toContain("EndpointError");
+    const done = reconcile(failed.state, p, T0 + 3100, ok(0, 9, "serving"));
+    expect(done).toMatchObject({
+      done: true,
+      state: { phase: "Serving", outcome: "Unquiesced", policy: "sprout" },
+    });
+    expect(done.actions).toContainEqual({ type: "setServingCondition", serving: true });
+    expect(events(done)[0]).toContain("Normal/Unquiesced");
+  });
+
+  it("unquiesces while settling without calling the app, and never for a plain delete", () => {
+    const back = step(base("Settling"), { ...present, revisionIsCurrent: true }, T0 + 1000, policy());
+    expect(back.state.phase).toBe("Serving");
+    const del = reconcile(base("Draining", { reason: "delete" }), policy(), T0 + 1000, ok(2), {
+      revisionIsCurrent: true,
+    });
+    expect(del.state.phase).toBe("Draining");
+  });
+
+  it("gives up unquiescing after timeoutSeconds, serving again with a warning", () => {
+    const p = policy({ drain: { timeoutSeconds: 20 } });
+    const r = reconcile(base("Unquiescing"), p, T0 + 20_000, fail("refused"));
+    expect(r.state).toMatchObject({ phase: "Serving", outcome: "UnquiesceFailed" });
+    expect(events(r)[0]).toContain("Warning/UnquiesceFailed");
+  });
+
+  it("DryRun never gates: it reports what a drain would wait for", () => {
+    const p = policy({ mode: "DryRun" });
+    expect(nextProbe(base("Requested"), p)).toEqual({ type: "getStatus" });
+    const r = reconcile(base("Requested"), p, T0, ok(12));
+    expect(r).toMatchObject({ done: true, state: { phase: "Serving", outcome: "DryRun" } });
+    expect(kinds(r)).not.toContain("setServingCondition");
+    expect(removes(r)).toBe(false);
+    expect(events(r)[0]).toBe(
+      "Normal/DryRun: DryRun: a drain would mark NotReady, wait up to 10s for traffic to stop, POST /quiesce, wait for 12 in flight (at most 60s), then remove the pod",
+    );
+    const deleting = reconcile({ phase: "Serving" }, p, T0, fail("timeout"), { pod: "terminating" });
+    expect(events(deleting)[0]).toContain("endpoint error: timeout");
+    expect(step(deleting.state, { pod: "terminating" }, T0 + 1, p)).toMatchObject({
+      done: true,
+      actions: [],
+    });
+  });
+
+  it("emits one EndpointError per distinct error and keeps polling", () => {
+    const p = policy();
+    const r1 = reconcile(base("Quiescing"), p, T0 + 1000, fail("refused", "connect ECONNREFUSED"));
+    const r2 = reconcile(r1.state, p, T0 + 2000, fail("refused", "connect ECONNREFUSED"));
+    const r3 = reconcile(r2.state, p, T0 + 3000, fail("http-status", "500"));
+    expect([events(r1).length, events(r2).length, events(r3).length]).toEqual([1, 0, 1]);
+    expect(r3.state.phase).toBe("Quiescing");
+    expect(requeueMs(r3)).toBe(1000);
+  });
+
+  it("asks again when the app forgot the quiesce", () => {
+    const r = reconcile(base("Draining"), policy(), T0 + 1000, ok(4, 10, "serving"));
+    expect(r.state.phase).toBe("Quiescing");
+  });
+
+  it("ignores a probe answering another question", () => {
+    const r = step(
+      base("Settling"),
+      { ...present, probe: { request: "post", result: ok(0) } },
+      T0 + 1000,
+      policy(),
+    );
+    expect(r.state).toEqual(base("Settling"));
+  });
+
+  it("re-asserts the gate when the pod shows it True mid-drain", () => {
+    const r = reconcile(base("Draining"), policy(), T0 + 1000, ok(3), { gate: true });
+    expect(r.actions).toContainEqual({ type: "setServingCondition", serving: false });
+  });
+});
+
+// ---- every state x every observation kind ----
+
+const STATES: Array<[string, DrainState]> = [
+  ["Serving", { phase: "Serving" }],
+  ["Requested", base("Requested")],
+  ["Settling", base("Settling")],
+  ["Quiescing", base("Quiescing")],
+  ["Draining", base("Draining", { inFlight: 5 })],
+  ["Drained", base("Drained", { outcome: "Drained" })],
+  ["TimedOut", base("TimedOut", { outcome: "TimedOut" })],
+  ["TimedOut/Kept", base("TimedOut", { outcome: "Kept" })],
+  ["Unquiescing", base("Unquiescing")],
+];
+
+type ObsMaker = (s: DrainState, p: DrainPolicy) => DrainObservation;
+const withProbe =
+  (
+    result: Parameters<typeof fail>[0] extends string
+      ? ReturnType<typeof ok> | ReturnType<typeof fail>
+      : never,
+  ): ObsMaker =>
+  (s, p) => {
+    const probe = nextProbe(s, p);
+    const request =
+      probe && ({ postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const)[probe.type];
+    return { ...present, probe: request ? { request, result } : undefined };
+  };
+
+const OBSERVATIONS: Array<[string, ObsMaker]> = [
+  ["gone", () => ({ pod: "gone" })],
+  ["terminating", () => ({ pod: "terminating", gate: false })],
+  ["present, no probe", () => present],
+  ["probe ok, work left", withProbe(ok(3, 42))],
+  ["probe ok, drained", withProbe(ok(0, 42, "drained"))],
+  ...ERROR_KINDS.map((k): [string, ObsMaker] => [`probe ${k}`, withProbe(fail(k))]),
+  [
+    "budget refused",
+    () => ({ ...present, budget: { allowed: false, message: "refusing to quiesce: test" } }),
+  ],
+  ["budget allowed", () => ({ ...present, budget: { allowed: true, message: "ok" } })],
+  ["revision current", () => ({ ...present, revisionIsCurrent: true })],
+  [
+    "garbage",
+    () =>
+      ({
+        pod: 7,
+        gate: "yes",
+        probe: { request: "get", result: { ok: true } },
+      }) as unknown as DrainObservation,
+  ],
+];
+
+/** What each state does at T0 + 2 s (well inside every bound) for each observation kind. */
+function expected(state: string, obs: string): string {
+  if (obs === "gone") return "done";
+  const removalDone = state === "Drained" || state === "TimedOut";
+  if (obs === "terminating") {
+    if (state === "Serving" || removalDone || state === "TimedOut/Kept") return "done";
+    return "Interrupted";
+  }
+  switch (state) {
+    case "Serving":
+      return "done";
+    case "Requested":
+      if (obs === "budget allowed") return "Settling";
+      if (obs === "revision current") return "Serving";
+      return "Requested";
+    case "Settling":
+      if (obs === "revision current") return "Serving";
+      return "Settling";
+    case "Quiescing":
+    case "Draining":
+      if (obs === "revision current") return "Unquiescing";
+      if (obs === "probe ok, drained") return "remove";
+      if (obs === "probe ok, work left") return "Draining";
+      return state;
+    case "Drained":
+    case "TimedOut":
+      return "remove";
+    case "TimedOut/Kept":
+      return "done";
+    case "Unquiescing":
+      if (obs.startsWith("probe ok")) return "Serving";
+      return "Unquiescing";
+  }
+  return "?";
+}
+
+function describeResult(r: StepResult): string {
+  if (removes(r)) return "remove";
+  if (r.state.outcome === "Interrupted") return "Interrupted";
+  if (r.done && r.actions.length === 0) return "done";
+  return r.state.phase;
+}
+
+describe("drain state machine: every state x every observation", () => {
+  const p = policy();
+  const cells = STATES.flatMap(([sn, s]) => OBSERVATIONS.map(([on, o]) => [sn, on, s, o] as const));
+  it.each(cells)("%s + %s", (sn, on, s, make) => {
+    const r = step(s, make(s, p), T0 + 2000, p);
+    expect(describeResult(r)).toBe(expected(sn, on));
+    if (!r.done) expect(requeueMs(r)).toBeGreaterThanOrEqual(0);
+    if (removes(r)) expect(["Drained", "TimedOut"]).toContain(r.state.phase);
+    if (sn === "Serving") expect(r.actions).toEqual([]);
+  });
+});
