@@ -15,6 +15,7 @@ import { IpPool } from "./ip-pool.ts";
 import { describeError } from "./kube-io.ts";
 import { keepNodesAlive, registerNode } from "./node-registration.ts";
 import { type PodModel, parsePod, podKey } from "./pod-model.ts";
+import { DEFAULT_POD_CIDR, ensurePodNetwork } from "./pod-network.ts";
 import { PodWorker } from "./pod-worker.ts";
 import { ChildProcessRunner, type ProcessRunner } from "./process-runner.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./restart-policy.ts";
@@ -32,6 +33,8 @@ export interface NodeAgentOptions {
   /** Per-pod log files go here (default `<repoRoot>/.cluster/pod-logs`). */
   logDir?: string;
   hostIP?: string;
+  /** A /16 that is (or can be made) local to this host; see pod-network.ts (default 198.18.0.0/16). */
+  podCIDR?: string;
   heartbeatIntervalMs?: number;
   backoff?: BackoffOptions;
   runner?: ProcessRunner;
@@ -60,6 +63,8 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const prefix = options.namePrefix ?? "local-node";
   const nodeNames = Array.from({ length: options.nodes ?? 1 }, (_, i) => `${prefix}-${i}`);
   const logger = options.logger ?? pino({ name: "node-agent", level: process.env.LOG_LEVEL ?? "info" });
+  const podCIDR = options.podCIDR ?? DEFAULT_POD_CIDR;
+  await ensurePodNetwork(podCIDR, logger);
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const coordination = options.kubeConfig.makeApiClient(CoordinationV1Api);
   const runner = options.runner ?? new ChildProcessRunner();
@@ -67,7 +72,7 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const ctx = {
     core,
     runner,
-    ips: new IpPool(),
+    ips: new IpPool({ cidr: podCIDR }),
     hostIP,
     repoRoot,
     logDir,

@@ -20,7 +20,10 @@ export async function patchPodStatus(
   await core.patchNamespacedPodStatus({ name, namespace, body }, strategicMerge());
 }
 
-/** Removes the pod object once its processes are gone; the uid precondition spares a same-named successor. */
+/**
+ * Removes the pod object once its processes are gone; the uid precondition spares a same-named successor.
+ * With a body the API server ignores query parameters, so the grace period goes in the body.
+ */
 export async function deletePodNow(
   core: CoreV1Api,
   namespace: string,

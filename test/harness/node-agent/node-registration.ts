@@ -1,13 +1,15 @@
 // Registers local Node objects and keeps them alive: a Lease in kube-node-lease plus a Ready status heartbeat.
-import type {
-  CoordinationV1Api,
-  CoreV1Api,
-  V1Node,
-  V1NodeCondition,
-  V1NodeStatus,
+import {
+  type CoordinationV1Api,
+  type CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Node,
+  type V1NodeCondition,
+  type V1NodeStatus,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { describeError, isConflict, isNotFound, patchNodeStatus } from "./kube-io.ts";
+import { describeError, isConflict, patchNodeStatus } from "./kube-io.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 export const LEASE_DURATION_SECONDS = 40;
@@ -109,23 +111,29 @@ export async function heartbeatNode(core: CoreV1Api, name: string, hostIP: strin
   await patchNodeStatus(core, name, { status: nodeStatus(hostIP, name, new Date()) });
 }
 
+/** Lease times are MicroTime: RFC 3339 with exactly six fractional digits. */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
 export async function renewLease(coordination: CoordinationV1Api, nodeName: string): Promise<void> {
-  const now = new Date();
-  const spec = { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: now };
+  const namespace = NODE_LEASE_NAMESPACE;
   try {
-    const lease = await coordination.readNamespacedLease({ name: nodeName, namespace: NODE_LEASE_NAMESPACE });
-    await coordination.replaceNamespacedLease({
-      name: nodeName,
-      namespace: NODE_LEASE_NAMESPACE,
-      body: { ...lease, spec: { ...lease.spec, ...spec } },
+    await coordination.createNamespacedLease({
+      namespace,
+      body: {
+        metadata: { name: nodeName, namespace },
+        spec: { holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS },
+      },
     });
   } catch (error) {
-    if (!isNotFound(error)) throw error;
-    await coordination.createNamespacedLease({
-      namespace: NODE_LEASE_NAMESPACE,
-      body: { metadata: { name: nodeName, namespace: NODE_LEASE_NAMESPACE }, spec },
-    });
+    if (!isConflict(error)) throw error;
   }
+  const body = { spec: { holderIdentity: nodeName, renewTime: microTime(new Date()) } };
+  await coordination.patchNamespacedLease(
+    { name: nodeName, namespace, body },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
 }
 
 /** Heartbeats every `intervalMs` until stopped; failures are logged, never fatal. */
