@@ -40,7 +40,7 @@ export {
   type PodRef,
   type StartDrainEffect,
 } from "./deletion-gate.ts";
-export { type LabelSelector, selectorMatches } from "./label-selector.ts";
+export { type LabelSelector, selectorMatches } from "../api/label-selector.ts";
 export { enforcingPolicies, type JsonPatchAdd, mutatePod, type PodMutation } from "./mutate-pod.ts";
 export { BREAK_GLASS_ANNOTATION, breakGlassReason } from "./pod-state.ts";
 export {

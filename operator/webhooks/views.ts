@@ -1,7 +1,7 @@
 // The slices of Pod and QuiescePolicy the webhooks read: structural types that client-node's V1Pod, the
 // API's QuiescePolicy and the zod-parsed admission objects all satisfy.
 import { z } from "zod";
-import type { LabelSelector } from "./label-selector.ts";
+import type { LabelSelector } from "../api/label-selector.ts";
 
 export interface PodView {
   metadata?: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type LabelSelector, selectorMatches } from "../../../operator/webhooks/label-selector.ts";
+import { type LabelSelector, selectorMatches } from "../../../operator/api/label-selector.ts";
 
 const labels = { app: "sprout", tier: "edge", empty: "" };
 
