@@ -34,8 +34,7 @@ export async function deletePodNow(
     await core.deleteNamespacedPod({
       name,
       namespace,
-      gracePeriodSeconds: 0,
-      body: { preconditions: { uid } },
+      body: { gracePeriodSeconds: 0, preconditions: { uid } },
     });
   } catch (error) {
     if (isNotFound(error) || isConflict(error)) return;
