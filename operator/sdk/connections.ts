@@ -10,21 +10,24 @@ export class ConnectionTracker {
   readonly #marked = new WeakSet<ServerResponse>();
   #closing = false;
 
-  /** Registers a request the SDK sees; call once per request, before the response starts. */
-  register(req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Registers a request the SDK sees, before its response starts. Returns the function to call once when the
+   * response closes (the caller attaches it, so one listener per request serves both bookkeepings).
+   */
+  register(req: IncomingMessage, res: ServerResponse): () => void {
     const socket = req.socket;
     const open = this.#sockets.get(socket);
     if (open === undefined) socket.once("close", () => this.#sockets.delete(socket));
     this.#sockets.set(socket, (open ?? 0) + 1);
     this.#responses.add(res);
     if (this.#closing) this.#markClose(res);
-    res.once("close", () => {
+    return () => {
       this.#responses.delete(res);
-      const left = (this.#sockets.get(socket) ?? 1) - 1;
-      if (!this.#sockets.has(socket)) return;
-      this.#sockets.set(socket, left);
-      if (this.#closing && left === 0) closeIdle(socket);
-    });
+      const left = this.#sockets.get(socket);
+      if (left === undefined) return;
+      this.#sockets.set(socket, left - 1);
+      if (this.#closing && left === 1) closeIdle(socket);
+    };
   }
 
   /** From now on every response says `Connection: close`; sockets with no open response are closed now. */

@@ -136,20 +136,25 @@ export class Quiescer {
    * already answered 503 with `Retry-After`.
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
-    this.#connections.register(req, res);
+    const closed = this.#connections.register(req, res);
     if (this.#quiescing && !this.#allow(req)) {
+      res.on("close", closed);
       sendError(res, 503, "quiescing", "the server is quiescing; retry on another instance", {
         "Retry-After": this.#retryAfter,
       });
       return false;
     }
-    res.once("close", this.accept(this.#classify(req)));
+    const release = this.accept(this.#classify(req));
+    res.on("close", () => {
+      release();
+      closed();
+    });
     return true;
   }
 
   /** Registers a request the SDK answers itself (endpoint, probes) so its connection is managed too. */
   observe(req: IncomingMessage, res: ServerResponse): void {
-    this.#connections.register(req, res);
+    res.on("close", this.#connections.register(req, res));
   }
 
   /** Liveness probe: 200 whatever the state, as long as the process answers. */
