@@ -1,0 +1,164 @@
+// The operator's informer caches: QuiescePolicies, Pods, ReplicaSets and Deployments, trimmed to what it reads.
+import type {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObject,
+  V1Deployment,
+  V1Pod,
+  V1ReplicaSet,
+} from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
+import { Informer } from "../runtime/informer.ts";
+
+export interface ClusterCache {
+  policies: Informer<QuiescePolicy & KubernetesObject>;
+  pods: Informer<V1Pod>;
+  replicaSets: Informer<V1ReplicaSet>;
+  deployments: Informer<V1Deployment>;
+  start(): void;
+  stop(): void;
+  waitForSync(): Promise<void>;
+  synced(): boolean;
+}
+
+export interface CacheApis {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  custom: CustomObjectsApi;
+}
+
+const isObject = (raw: unknown): raw is KubernetesObject =>
+  typeof raw === "object" && raw !== null && typeof (raw as KubernetesObject).metadata?.name === "string";
+
+/** Drops what the operator never reads (managed fields, most of the spec) to keep memory flat with many pods. */
+function trimPod(pod: V1Pod): V1Pod {
+  const { managedFields: _m, ...metadata } = pod.metadata ?? {};
+  const spec = pod.spec;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata,
+    spec: spec && {
+      nodeName: spec.nodeName,
+      readinessGates: spec.readinessGates,
+      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
+      containers: spec.containers.map((c) => ({ name: c.name, ports: c.ports, lifecycle: c.lifecycle })),
+    },
+    status: pod.status && {
+      phase: pod.status.phase,
+      podIP: pod.status.podIP,
+      conditions: pod.status.conditions,
+    },
+  };
+}
+
+function stripManaged<T extends KubernetesObject>(object: T): T {
+  if (object.metadata?.managedFields) object.metadata.managedFields = undefined;
+  return object;
+}
+
+export function createClusterCache(
+  apis: CacheApis,
+  logger: Logger,
+  onRestart: (informer: string, reason: string) => void,
+): ClusterCache {
+  const common = { kubeConfig: apis.kubeConfig, logger };
+  const policies = new Informer<QuiescePolicy & KubernetesObject>({
+    ...common,
+    name: "quiescepolicies",
+    path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+    list: async () => {
+      const list = (await apis.custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+      })) as {
+        items?: unknown[];
+        metadata?: { resourceVersion?: string };
+      };
+      const items = (list.items ?? []).flatMap((raw) => {
+        const parsed = decodePolicy(raw, logger);
+        return parsed ? [parsed] : [];
+      });
+      return { items, resourceVersion: list.metadata?.resourceVersion ?? "" };
+    },
+    decode: (raw) => decodePolicy(raw, logger),
+    onRestart: (reason) => onRestart("quiescepolicies", reason),
+  });
+  const pods = new Informer<V1Pod>({
+    ...common,
+    name: "pods",
+    path: "/api/v1/pods",
+    list: async () => {
+      const list = await apis.core.listPodForAllNamespaces();
+      return { items: list.items.map(trimPod), resourceVersion: list.metadata?.resourceVersion ?? "" };
+    },
+    decode: (raw) => (isObject(raw) ? trimPod(raw as V1Pod) : undefined),
+    onRestart: (reason) => onRestart("pods", reason),
+  });
+  const replicaSets = new Informer<V1ReplicaSet>({
+    ...common,
+    name: "replicasets",
+    path: "/apis/apps/v1/replicasets",
+    list: async () => {
+      const list = await apis.apps.listReplicaSetForAllNamespaces();
+      return { items: list.items.map(stripManaged), resourceVersion: list.metadata?.resourceVersion ?? "" };
+    },
+    decode: (raw) => (isObject(raw) ? stripManaged(raw as V1ReplicaSet) : undefined),
+    onRestart: (reason) => onRestart("replicasets", reason),
+  });
+  const deployments = new Informer<V1Deployment>({
+    ...common,
+    name: "deployments",
+    path: "/apis/apps/v1/deployments",
+    list: async () => {
+      const list = await apis.apps.listDeploymentForAllNamespaces();
+      return { items: list.items.map(stripManaged), resourceVersion: list.metadata?.resourceVersion ?? "" };
+    },
+    decode: (raw) => (isObject(raw) ? stripManaged(raw as V1Deployment) : undefined),
+    onRestart: (reason) => onRestart("deployments", reason),
+  });
+  const all = [policies, pods, replicaSets, deployments];
+  return {
+    policies,
+    pods,
+    replicaSets,
+    deployments,
+    start: () => {
+      for (const informer of all) informer.start();
+    },
+    stop: () => {
+      for (const informer of all) informer.stop();
+    },
+    waitForSync: async () => {
+      await Promise.all(all.map((i) => i.waitForSync()));
+    },
+    synced: () => all.every((i) => i.hasSynced()),
+  };
+}
+
+function decodePolicy(raw: unknown, logger: Logger): (QuiescePolicy & KubernetesObject) | undefined {
+  // The status is ours and optional: a status we cannot read must not hide the policy.
+  const { status, ...rest } = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
+  const parsed = quiescePolicySchema.safeParse(rest);
+  if (parsed.success) {
+    const readable = quiescePolicySchema.shape.status.safeParse(status);
+    return { ...parsed.data, status: readable.success ? readable.data : undefined } as QuiescePolicy &
+      KubernetesObject;
+  }
+  const meta = isObject(raw) ? raw.metadata : undefined;
+  logger.warn(
+    {
+      controller: "cache",
+      namespace: meta?.namespace,
+      name: meta?.name,
+      error: parsed.error.message.slice(0, 500),
+    },
+    "ignoring a QuiescePolicy the operator cannot read",
+  );
+  return undefined;
+}

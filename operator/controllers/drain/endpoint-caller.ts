@@ -1,0 +1,57 @@
+// Makes the one endpoint call the state machine asked for, against the pod's own IP and declared port.
+import type { V1Pod } from "@kubernetes/client-node";
+import type { DrainState } from "../../api/pod-annotations.ts";
+import type { QuiescePolicySpec } from "../../api/quiesce-policy.ts";
+import type { TokenSource } from "../../cluster/secrets.ts";
+import {
+  createQuiesceClient,
+  type QuiesceCallResult,
+  type QuiesceClient,
+  type QuiesceEndpoint,
+} from "../../quiesce/client.ts";
+import { resolvePodEndpoint } from "../../quiesce/pod-endpoint.ts";
+import type { ProbeResult } from "./observation.ts";
+import type { ProbeAction } from "./state-machine.ts";
+
+export type ClientFactory = (endpoint: QuiesceEndpoint) => QuiesceClient;
+
+export async function callEndpoint(
+  pod: V1Pod,
+  spec: QuiescePolicySpec,
+  state: DrainState,
+  action: ProbeAction,
+  tokens: TokenSource,
+  makeClient: ClientFactory = createQuiesceClient,
+): Promise<ProbeResult> {
+  const endpoint = spec.endpoint;
+  if (endpoint === undefined)
+    return { ok: false, kind: "invalid-endpoint", message: "the policy has no endpoint" };
+  const resolved = resolvePodEndpoint(pod, endpoint);
+  if (!resolved.ok) return { ok: false, kind: "invalid-endpoint", message: resolved.message };
+  let token: string | undefined;
+  if (endpoint.tokenSecretRef) {
+    const read = await tokens.token(pod.metadata?.namespace ?? "", endpoint.tokenSecretRef);
+    if (!read.ok) return { ok: false, kind: "unauthorized", message: read.message };
+    token = read.token;
+  }
+  const client = makeClient({
+    podIP: resolved.podIP,
+    port: resolved.port,
+    path: resolved.path,
+    scheme: resolved.scheme,
+    token,
+    requestTimeoutMs: endpoint.requestTimeoutSeconds * 1000,
+  });
+  const result: QuiesceCallResult =
+    action.type === "postQuiesce"
+      ? await client.begin(state.reason)
+      : action.type === "getStatus"
+        ? await client.status()
+        : await client.resume();
+  if (!result.ok) return { ok: false, kind: result.kind, message: result.message };
+  const { state: appState, inFlight, accepted } = result.status;
+  return { ok: true, status: { state: appState, inFlight, accepted } };
+}
+
+export const probeRequestOf = (action: ProbeAction) =>
+  action.type === "postQuiesce" ? "post" : action.type === "getStatus" ? "get" : "delete";

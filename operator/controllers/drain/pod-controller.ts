@@ -1,0 +1,265 @@
+// The pod reconciler: sets the serving gate on ready pods and drives each drain one state-machine step at a time.
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { SERVING, SERVING_CONDITION, toAnnotations } from "../../api/pod-annotations.ts";
+import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
+import type { ClusterCache } from "../../cluster/cache.ts";
+import type { EventRecorder } from "../../cluster/events.ts";
+import type { PodWriter } from "../../cluster/pods.ts";
+import type { TokenSource } from "../../cluster/secrets.ts";
+import type { Metrics } from "../../observability/metrics.ts";
+import type { ReconcileResult } from "../../runtime/work-queue.ts";
+import { governingPolicy } from "../policy-match.ts";
+import { budgetFor } from "../workloads/budget-input.ts";
+import {
+  conditionTrue,
+  drainStateOf,
+  gateStatus,
+  hasServingGate,
+  isTerminating,
+} from "../workloads/pod-facts.ts";
+import { type Lookups, ownershipOf } from "../workloads/workload.ts";
+import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
+import type { DrainObservation } from "./observation.ts";
+import { type DrainAction, nextProbe, step } from "./state-machine.ts";
+
+export interface DrainOutcomeSink {
+  /** A drain of a pod governed by `policy` ended with `reason` (Drained, DrainTimedOut, ...). */
+  (namespace: string, policy: string, reason: string): void;
+}
+
+export interface PodControllerDeps {
+  cache: ClusterCache;
+  pods: PodWriter;
+  events: EventRecorder;
+  tokens: TokenSource;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  makeClient?: ClientFactory;
+  onOutcome?: DrainOutcomeSink;
+}
+
+const FINISH_REASONS = new Set([
+  "Drained",
+  "DrainTimedOut",
+  "DrainInterrupted",
+  "Unquiesced",
+  "UnquiesceFailed",
+]);
+
+export function lookupsFrom(cache: ClusterCache): Lookups {
+  return {
+    replicaSet: (ns, name) => cache.replicaSets.get(ns, name),
+    deployment: (ns, name) => cache.deployments.get(ns, name),
+  };
+}
+
+/** Pods the controller cares about: our gate, or a drain recorded on them. */
+export function isOurPod(pod: V1Pod): boolean {
+  return hasServingGate(pod) || drainStateOf(pod).phase !== "Serving";
+}
+
+export class PodController {
+  private readonly deps: PodControllerDeps;
+  private readonly lookups: Lookups;
+  /** Our own latest write per pod, used until the informer catches up, so a step never reruns on stale state. */
+  private readonly written = new Map<string, V1Pod>();
+
+  constructor(deps: PodControllerDeps) {
+    this.deps = deps;
+    this.lookups = lookupsFrom(deps.cache);
+  }
+
+  /** The freshest copy of a pod: the cache's, or our own newer write. */
+  private current(namespace: string, name: string): V1Pod | undefined {
+    const key = `${namespace}/${name}`;
+    const cached = this.deps.cache.pods.get(namespace, name);
+    const mine = this.written.get(key);
+    if (cached === undefined) {
+      this.written.delete(key);
+      return undefined;
+    }
+    if (mine === undefined || mine.metadata?.uid !== cached.metadata?.uid) return cached;
+    if (newerOrEqual(cached.metadata?.resourceVersion, mine.metadata?.resourceVersion)) {
+      this.written.delete(key);
+      return cached;
+    }
+    return mine;
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const [namespace = "", name = ""] = key.split("/");
+    const pod = this.current(namespace, name);
+    if (pod === undefined) return { kind: "done" };
+    const log = this.deps.logger.child({ controller: "drain", namespace, pod: name });
+    const state = drainStateOf(pod);
+    const policies = this.deps.cache.policies.list(namespace);
+    const policy = governingPolicy(pod, policies);
+
+    if (state.phase === "Serving" && !(policy?.spec.mode === "DryRun" && isTerminating(pod))) {
+      await this.ensureServing(pod, log);
+      return { kind: "done" };
+    }
+    if (policy === undefined) return await this.abandon(pod, log);
+
+    const presence: DrainObservation["pod"] = isTerminating(pod) ? "terminating" : "present";
+    const observation: DrainObservation = { pod: presence, gate: gateStatus(pod) };
+    const probe = nextProbe(state, policy.spec, presence);
+    if (probe) {
+      const result = await callEndpoint(
+        pod,
+        policy.spec,
+        state,
+        probe,
+        this.deps.tokens,
+        this.deps.makeClient,
+      );
+      observation.probe = { request: probeRequestOf(probe), result };
+      if (!result.ok) log.info({ kind: result.kind, error: result.message }, "endpoint call failed");
+    }
+    if (state.phase === "Requested") {
+      observation.budget = budgetFor(
+        pod,
+        this.deps.cache.pods.list(namespace),
+        policy.spec.budget,
+        this.lookups,
+      );
+      if (!observation.budget.allowed) this.deps.metrics.refusedByBudget.inc();
+    }
+    observation.revisionIsCurrent = ownershipOf(pod, this.lookups).revisionIsCurrent;
+
+    const result = step(state, observation, this.deps.now(), policy.spec);
+    if (result.state.phase !== state.phase) {
+      log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
+    }
+    return await this.execute(pod, policy, result.actions, result.done, log);
+  };
+
+  private async ensureServing(pod: V1Pod, log: Logger): Promise<void> {
+    if (!hasServingGate(pod) || isTerminating(pod) || gateStatus(pod) === true) return;
+    if (!conditionTrue(pod, "ContainersReady")) return;
+    const { namespace = "", name = "" } = pod.metadata ?? {};
+    await this.deps.pods.setCondition(
+      namespace,
+      name,
+      SERVING_CONDITION,
+      true,
+      "ContainersReady",
+      "serving traffic",
+    );
+    log.debug("serving condition set");
+  }
+
+  /** The governing policy was deleted mid-drain: give the pod back its traffic rather than strand it NotReady. */
+  private async abandon(pod: V1Pod, log: Logger): Promise<ReconcileResult> {
+    const { namespace = "", name = "", uid = "" } = pod.metadata ?? {};
+    log.warn("policy gone during a drain; drain abandoned");
+    const fresh = await this.deps.pods.annotate(namespace, name, uid, {
+      ...toAnnotations(SERVING),
+      "quiesce.dev/outcome": "Interrupted",
+    });
+    if (fresh) this.remember(fresh);
+    if (!isTerminating(pod) && hasServingGate(pod)) {
+      await this.deps.pods.setCondition(
+        namespace,
+        name,
+        SERVING_CONDITION,
+        true,
+        "PolicyDeleted",
+        "the QuiescePolicy was deleted",
+      );
+    }
+    await this.deps.events.record(
+      podTarget(pod),
+      "Warning",
+      "DrainInterrupted",
+      "the governing QuiescePolicy was deleted; the pod serves again",
+    );
+    return { kind: "done" };
+  }
+
+  private remember(pod: V1Pod): void {
+    this.written.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
+  }
+
+  private async execute(
+    pod: V1Pod,
+    policy: QuiescePolicy,
+    actions: DrainAction[],
+    done: boolean,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const { namespace = "", name = "", uid = "" } = pod.metadata ?? {};
+    let requeueMs: number | undefined;
+    for (const action of actions) {
+      switch (action.type) {
+        case "patchAnnotations": {
+          const fresh = await this.deps.pods.annotate(namespace, name, uid, action.annotations);
+          if (fresh === undefined) return { kind: "done" }; // the pod is gone, or a new one took its name
+          this.remember(fresh);
+          break;
+        }
+        case "setServingCondition":
+          await this.deps.pods.setCondition(
+            namespace,
+            name,
+            SERVING_CONDITION,
+            action.serving,
+            action.serving ? "Unquiesced" : "Quiescing",
+            action.serving
+              ? "serving traffic again"
+              : `removal under QuiescePolicy ${namespace}/${policy.metadata.name}`,
+          );
+          break;
+        case "emitEvent":
+          await this.deps.events.record(podTarget(pod), action.eventType, action.reason, action.message);
+          this.observeEvent(pod, policy, action.reason);
+          break;
+        case "deletePod":
+        case "evictPod": {
+          const outcome = await this.deps.pods.remove(
+            namespace,
+            name,
+            uid,
+            action.type === "evictPod" ? "evict" : "delete",
+          );
+          log.info({ outcome, via: action.type }, "pod removal requested");
+          break;
+        }
+        case "requeueAfter":
+          requeueMs = action.ms;
+          break;
+      }
+    }
+    if (requeueMs !== undefined) return { kind: "requeueAfter", ms: requeueMs };
+    return done ? { kind: "done" } : { kind: "requeueAfter", ms: 1000 };
+  }
+
+  private observeEvent(pod: V1Pod, policy: QuiescePolicy, reason: string): void {
+    const m = this.deps.metrics;
+    const state = drainStateOf(pod);
+    if (reason === "QuiesceStarted") m.drainsStarted.inc({ reason: state.reason ?? "unknown" });
+    if (!FINISH_REASONS.has(reason)) return;
+    const outcome = reason === "DrainTimedOut" ? "timed_out" : reason.replace(/^Drain/, "").toLowerCase();
+    m.drainsFinished.inc({ outcome });
+    if (state.startedAt !== undefined) m.drainDuration.observe((this.deps.now() - state.startedAt) / 1000);
+    this.deps.onOutcome?.(policy.metadata.namespace, policy.metadata.name, reason);
+  }
+}
+
+export function podTarget(pod: V1Pod) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    namespace: pod.metadata?.namespace ?? "",
+    name: pod.metadata?.name ?? "",
+    uid: pod.metadata?.uid,
+  };
+}
+
+/** etcd-backed resourceVersions are increasing integers; anything else counts as "not newer" and the cache wins. */
+function newerOrEqual(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return true;
+  return BigInt(a) >= BigInt(b);
+}

@@ -1,0 +1,93 @@
+// Records a removal the deletion gate denied: refines its reason, caps ReplicaSet scale-downs, annotates, enqueues.
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { type RemovalReason, SERVING, toAnnotations } from "../../api/pod-annotations.ts";
+import type { ClusterCache } from "../../cluster/cache.ts";
+import type { PodWriter } from "../../cluster/pods.ts";
+import type { StartDrainEffect } from "../../webhooks/deletion-gate.ts";
+import { drainStateOf, isTerminating } from "../workloads/pod-facts.ts";
+import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
+import { requestRemoval } from "./state-machine.ts";
+
+export const REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
+/** Makes the ReplicaSet controller pick this pod again on its next try, instead of another serving one. */
+export const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
+export const REQUESTED_DELETION_COST = "-1000000";
+
+export interface RemovalRequestDeps {
+  cache: ClusterCache;
+  lookups: Lookups;
+  pods: PodWriter;
+  enqueue: (key: string) => void;
+  getPod: (namespace: string, name: string) => Promise<V1Pod | undefined>;
+  logger: Logger;
+}
+
+/** rollout when the ReplicaSet controller removes an old revision's pod, scale-in for the current revision. */
+export function refineReason(effect: StartDrainEffect, pod: V1Pod, lookups: Lookups): RemovalReason {
+  if (effect.user.username !== REPLICASET_CONTROLLER || effect.reason !== "delete") return effect.reason;
+  return ownershipOf(pod, lookups).revisionIsCurrent === false ? "rollout" : "scale-in";
+}
+
+/**
+ * A ReplicaSet scaled down by N retries its deletes and may pick other pods meanwhile; marking more than its
+ * excess would remove pods nobody asked to remove. Returns true when this pod may be marked.
+ */
+export function withinReplicaSetExcess(
+  pod: V1Pod,
+  namespacePods: readonly V1Pod[],
+  lookups: Lookups,
+): boolean {
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (owner?.kind !== "ReplicaSet") return true;
+  const rs = lookups.replicaSet(pod.metadata?.namespace ?? "", owner.name);
+  const desired = rs?.spec?.replicas;
+  if (desired === undefined) return true;
+  const siblings = namespacePods.filter(
+    (p) => controllerOf(p.metadata?.ownerReferences)?.uid === owner.uid && !isTerminating(p),
+  );
+  const marked = siblings.filter(
+    (p) => p.metadata?.uid !== pod.metadata?.uid && drainStateOf(p).phase !== "Serving",
+  );
+  return marked.length < siblings.length - desired;
+}
+
+export function removalRecorder(deps: RemovalRequestDeps) {
+  return async (effect: StartDrainEffect): Promise<void> => {
+    const { namespace, name } = effect.pod;
+    const pod = await deps.getPod(namespace, name);
+    if (pod === undefined) return;
+    const current = drainStateOf(pod);
+    const base = current.phase === "Unquiescing" ? SERVING : current;
+    if (base.phase !== "Serving") {
+      deps.enqueue(`${namespace}/${name}`);
+      return;
+    }
+    const reason = refineReason(effect, pod, deps.lookups);
+    if (
+      effect.user.username === REPLICASET_CONTROLLER &&
+      !withinReplicaSetExcess(pod, deps.cache.pods.list(namespace), deps.lookups)
+    ) {
+      deps.logger.info(
+        { controller: "drain", namespace, pod: name },
+        "ReplicaSet already removing enough pods; not marking",
+      );
+      return;
+    }
+    const next = requestRemoval(base, {
+      now: effect.requestedAt.getTime(),
+      policy: effect.policy,
+      reason,
+      via: effect.via,
+    });
+    const annotations = { ...toAnnotations(next), [DELETION_COST_ANNOTATION]: REQUESTED_DELETION_COST };
+    const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
+    if (written === undefined)
+      throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
+    deps.logger.info(
+      { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
+      "removal requested",
+    );
+    deps.enqueue(`${namespace}/${name}`);
+  };
+}

@@ -1,0 +1,118 @@
+// Pure: a QuiescePolicy's status from the pods and Deployments it selects (counts, active drains, rollouts, conditions).
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { selectorMatches } from "../../api/label-selector.ts";
+import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
+import { selectingPolicies } from "../policy-match.ts";
+import { drainStateOf, isQuiescingNow, isServing, isTerminating } from "../workloads/pod-facts.ts";
+
+export interface StatusInput {
+  policy: QuiescePolicy;
+  /** Every policy of the namespace, to report overlaps. */
+  policies: readonly QuiescePolicy[];
+  pods: readonly V1Pod[];
+  deployments: readonly V1Deployment[];
+  /** Drains finished since the status was last written, to add to its counters. */
+  finished: { completed: number; timedOut: number };
+  now: Date;
+}
+
+const ACTIVE = new Set(["Requested", "Settling", "Quiescing", "Draining", "Unquiescing"]);
+
+function condition(
+  previous: readonly Condition[] | undefined,
+  next: Omit<Condition, "lastTransitionTime">,
+  now: Date,
+): Condition {
+  const old = previous?.find((c) => c.type === next.type);
+  const lastTransitionTime = old && old.status === next.status ? old.lastTransitionTime : now.toISOString();
+  return { ...next, lastTransitionTime };
+}
+
+export function computeStatus(input: StatusInput): QuiescePolicyStatus {
+  const { policy, now } = input;
+  const generation = policy.metadata.generation;
+  const matched = input.pods.filter(
+    (p) => !isTerminating(p) && selectorMatches(policy.spec.selector, p.metadata?.labels),
+  );
+  const overlapping = matched.filter((p) => selectingPolicies(p, input.policies).length > 1);
+  const others = new Set(
+    overlapping.flatMap((p) => selectingPolicies(p, input.policies).map((q) => q.metadata.name)),
+  );
+  others.delete(policy.metadata.name);
+  const active = input.pods
+    .filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels))
+    .flatMap((p) => {
+      const state = drainStateOf(p);
+      if (!ACTIVE.has(state.phase)) return [];
+      const since = state.startedAt ?? state.requestedAt ?? state.phaseEnteredAt ?? now.getTime();
+      return [
+        {
+          pod: p.metadata?.name ?? "",
+          since: new Date(since).toISOString(),
+          inFlight: state.inFlight,
+          phase: state.phase,
+        },
+      ];
+    })
+    .sort((a, b) => a.pod.localeCompare(b.pod));
+  const rollouts = input.deployments
+    .filter((d) => selectorMatches(policy.spec.selector, d.spec?.template.metadata?.labels))
+    .map((d) => ({
+      name: d.metadata?.name ?? "",
+      updated: d.status?.updatedReplicas ?? 0,
+      ready: d.status?.readyReplicas ?? 0,
+      total: d.spec?.replicas ?? 0,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const previous = policy.status?.conditions;
+  const drains = policy.status?.drains ?? { completed: 0, timedOut: 0 };
+  const dryRun = policy.spec.mode === "DryRun";
+  return {
+    observedGeneration: generation,
+    conditions: [
+      condition(
+        previous,
+        {
+          type: "Ready",
+          status: "True",
+          reason: dryRun ? "DryRun" : "Active",
+          message: dryRun
+            ? "reporting only: removals are not gated"
+            : `gating removal of ${matched.length} pod${matched.length === 1 ? "" : "s"}`,
+          observedGeneration: generation,
+        },
+        now,
+      ),
+      condition(
+        previous,
+        others.size > 0
+          ? {
+              type: "Overlapping",
+              status: "True",
+              reason: "PodsSelectedByOtherPolicies",
+              message: `${overlapping.length} pod(s) are also selected by ${[...others].sort().join(", ")}; the first policy by name governs their drains`,
+              observedGeneration: generation,
+            }
+          : {
+              type: "Overlapping",
+              status: "False",
+              reason: "NoOverlap",
+              message: "",
+              observedGeneration: generation,
+            },
+        now,
+      ),
+    ],
+    pods: {
+      matched: matched.length,
+      serving: matched.filter(isServing).length,
+      quiescing: matched.filter(isQuiescingNow).length,
+    },
+    drains: {
+      completed: drains.completed + input.finished.completed,
+      timedOut: drains.timedOut + input.finished.timedOut,
+    },
+    active,
+    rollouts,
+  };
+}

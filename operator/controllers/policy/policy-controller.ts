@@ -1,0 +1,80 @@
+// Keeps each QuiescePolicy's status current; writes only when it changed, through the status subresource.
+import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { GROUP, PLURAL, VERSION } from "../../api/quiesce-policy.ts";
+import { isNotFound } from "../../cluster/api-errors.ts";
+import type { ClusterCache } from "../../cluster/cache.ts";
+import type { ReconcileResult } from "../../runtime/work-queue.ts";
+import { computeStatus } from "./compute-status.ts";
+
+const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export class PolicyController {
+  private readonly finished = new Map<string, { completed: number; timedOut: number }>();
+  /** Counters we last wrote: the cache may not show them yet, and a write from stale counters would lose drains. */
+  private readonly written = new Map<string, { completed: number; timedOut: number }>();
+  private readonly deps: {
+    cache: ClusterCache;
+    custom: CustomObjectsApi;
+    logger: Logger;
+    now: () => Date;
+    onWrite: () => void;
+  };
+
+  constructor(deps: PolicyController["deps"]) {
+    this.deps = deps;
+  }
+
+  /** Counts a finished drain; it is added to the status on the next write. */
+  recordOutcome(namespace: string, name: string, reason: string): void {
+    const key = `${namespace}/${name}`;
+    const entry = this.finished.get(key) ?? { completed: 0, timedOut: 0 };
+    if (reason === "Drained") entry.completed++;
+    else if (reason === "DrainTimedOut") entry.timedOut++;
+    else return;
+    this.finished.set(key, entry);
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const [namespace = "", name = ""] = key.split("/");
+    const { cache } = this.deps;
+    const policy = cache.policies.get(namespace, name);
+    if (policy === undefined) {
+      this.finished.delete(key);
+      this.written.delete(key);
+      return { kind: "done" };
+    }
+    const finished = this.finished.get(key) ?? { completed: 0, timedOut: 0 };
+    const cached = policy.status?.drains ?? { completed: 0, timedOut: 0 };
+    const mine = this.written.get(key) ?? cached;
+    const base = {
+      completed: Math.max(cached.completed, mine.completed),
+      timedOut: Math.max(cached.timedOut, mine.timedOut),
+    };
+    const status = computeStatus({
+      policy: { ...policy, status: { ...policy.status, drains: base } },
+      policies: cache.policies.list(namespace),
+      pods: cache.pods.list(namespace),
+      deployments: cache.deployments.list(namespace),
+      finished,
+      now: this.deps.now(),
+    });
+    if (JSON.stringify(status) === JSON.stringify(policy.status ?? {})) {
+      this.written.delete(key);
+      return { kind: "done" };
+    }
+    try {
+      this.deps.onWrite();
+      await this.deps.custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { status } },
+        merge,
+      );
+      this.finished.delete(key);
+      if (status.drains) this.written.set(key, status.drains);
+    } catch (error) {
+      if (isNotFound(error)) return { kind: "done" };
+      return { kind: "error", error };
+    }
+    return { kind: "done" };
+  };
+}

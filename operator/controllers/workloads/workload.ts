@@ -1,0 +1,63 @@
+// Which workload a pod belongs to (Deployment, ReplicaSet, StatefulSet or itself), its size and current revision.
+import type { V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+
+export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
+
+export interface Lookups {
+  replicaSet(namespace: string, name: string): V1ReplicaSet | undefined;
+  deployment(namespace: string, name: string): V1Deployment | undefined;
+}
+
+export interface Workload {
+  kind: "Deployment" | "ReplicaSet" | "StatefulSet" | "Pod" | string;
+  namespace: string;
+  name: string;
+  /** Desired replicas, the base of percentage budgets. */
+  replicas: number;
+}
+
+export interface PodOwnership {
+  workload: Workload;
+  /** The ReplicaSet that owns the pod, when one does. */
+  replicaSet?: V1ReplicaSet;
+  /** The pod's ReplicaSet is its Deployment's current revision (undefined when not a Deployment's pod). */
+  revisionIsCurrent?: boolean;
+}
+
+export function controllerOf(refs: readonly V1OwnerReference[] | undefined): V1OwnerReference | undefined {
+  return refs?.find((r) => r.controller === true);
+}
+
+export function ownershipOf(pod: V1Pod, lookups: Lookups): PodOwnership {
+  const namespace = pod.metadata?.namespace ?? "";
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (owner === undefined) {
+    return { workload: { kind: "Pod", namespace, name: pod.metadata?.name ?? "", replicas: 1 } };
+  }
+  if (owner.kind !== "ReplicaSet") {
+    return { workload: { kind: owner.kind, namespace, name: owner.name, replicas: 1 } };
+  }
+  const replicaSet = lookups.replicaSet(namespace, owner.name);
+  const rsOwner = controllerOf(replicaSet?.metadata?.ownerReferences);
+  const deployment = rsOwner?.kind === "Deployment" ? lookups.deployment(namespace, rsOwner.name) : undefined;
+  if (deployment === undefined || rsOwner === undefined) {
+    return {
+      workload: {
+        kind: "ReplicaSet",
+        namespace,
+        name: owner.name,
+        replicas: replicaSet?.spec?.replicas ?? 1,
+      },
+      replicaSet,
+    };
+  }
+  const current = deployment.metadata?.annotations?.[REVISION_ANNOTATION];
+  const mine = replicaSet?.metadata?.annotations?.[REVISION_ANNOTATION];
+  return {
+    workload: { kind: "Deployment", namespace, name: rsOwner.name, replicas: deployment.spec?.replicas ?? 1 },
+    replicaSet,
+    revisionIsCurrent: current !== undefined && mine !== undefined ? current === mine : undefined,
+  };
+}
+
+export const workloadKey = (w: Workload) => `${w.kind}/${w.namespace}/${w.name}`;
