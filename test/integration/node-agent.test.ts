@@ -144,9 +144,9 @@ describe("local node agent", () => {
         restartCount: 0,
       });
       expect(pod.status?.containerStatuses?.[0]?.state?.running?.startedAt).toBeDefined();
-      expect(readFileSync(podLog(pod), "utf8")).toContain(
-        `listening on ${pod.status?.podIP}:8080 as ${pod.metadata?.name}`,
-      );
+      const log = readFileSync(podLog(pod), "utf8");
+      expect(log).toContain("sample app listening");
+      expect(log).toContain(`"host":"${pod.status?.podIP}","port":8080`);
     }
     await waitFor(async () => (await sliceReady(ns)).length === 3, {
       timeoutMs: 30_000,
@@ -275,7 +275,7 @@ describe("local node agent", () => {
     );
     expect(new Set(after.map((p) => p.status?.podIP)).size).toBe(3);
     for (const old of before) {
-      expect(readFileSync(podLog(old), "utf8")).toContain("got SIGTERM");
+      expect(readFileSync(podLog(old), "utf8")).toContain('"signal":"SIGTERM"');
     }
     await waitFor(async () => (await sliceReady(ns)).length === 3, {
       timeoutMs: 30_000,

@@ -160,11 +160,15 @@ export class PodWorker {
   }
 
   #containerStatuses(): ContainerRuntimeStatus[] {
-    if (this.#configError !== undefined) {
+    if (this.#configError !== undefined || this.#containers.length === 0) {
+      const waiting = this.#configError
+        ? { kind: "waiting" as const, reason: "CreateContainerConfigError", message: this.#configError }
+        : { kind: "waiting" as const, reason: "ContainerCreating" };
+      // Before the containers exist the pod must not look ready (no containers would make "all ready" vacuous).
       return this.#pod.spec.containers.map((c) => ({
         name: c.name,
         image: c.image ?? "local",
-        state: { kind: "waiting", reason: "CreateContainerConfigError", message: this.#configError },
+        state: waiting,
         ready: false,
         started: false,
         restartCount: 0,
