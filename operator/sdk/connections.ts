@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
 export class ConnectionTracker {
-  /** Sockets that carried a request through the SDK, with their count of open responses. */
-  readonly #sockets = new Map<Socket, number>();
-  readonly #responses = new Set<ServerResponse>();
+  /**
+   * Sockets that carried a request through the SDK, with their open responses (more than one only when requests
+   * are pipelined). An array per socket rather than a Set of responses: hashing every response object costs more.
+   */
+  readonly #sockets = new Map<Socket, ServerResponse[]>();
   /** Responses that got `Connection: close` from us (so resume can take it back before headers are sent). */
   readonly #marked = new WeakSet<ServerResponse>();
   #closing = false;
@@ -16,33 +18,38 @@ export class ConnectionTracker {
    */
   register(req: IncomingMessage, res: ServerResponse): () => void {
     const socket = req.socket;
-    const open = this.#sockets.get(socket);
-    if (open === undefined) socket.once("close", () => this.#sockets.delete(socket));
-    this.#sockets.set(socket, (open ?? 0) + 1);
-    this.#responses.add(res);
+    let open = this.#sockets.get(socket);
+    if (open === undefined) {
+      open = [];
+      this.#sockets.set(socket, open);
+      socket.once("close", () => this.#sockets.delete(socket));
+    }
+    open.push(res);
     if (this.#closing) this.#markClose(res);
+    const responses = open;
     return () => {
-      this.#responses.delete(res);
-      const left = this.#sockets.get(socket);
-      if (left === undefined) return;
-      this.#sockets.set(socket, left - 1);
-      if (this.#closing && left === 1) closeIdle(socket);
+      const at = responses.indexOf(res);
+      if (at !== -1) responses.splice(at, 1);
+      if (this.#closing && responses.length === 0) closeIdle(socket);
     };
   }
 
   /** From now on every response says `Connection: close`; sockets with no open response are closed now. */
   startClosing(): void {
     this.#closing = true;
-    for (const res of this.#responses) this.#markClose(res);
-    for (const [socket, open] of this.#sockets) if (open === 0) closeIdle(socket);
+    for (const [socket, open] of this.#sockets) {
+      for (const res of open) this.#markClose(res);
+      if (open.length === 0) closeIdle(socket);
+    }
   }
 
   /** Back to keep-alive; responses whose headers are not sent yet lose the `Connection: close` we added. */
   stopClosing(): void {
     this.#closing = false;
-    for (const res of this.#responses) {
-      if (this.#marked.has(res) && !res.headersSent) res.removeHeader("connection");
-      this.#marked.delete(res);
+    for (const open of this.#sockets.values()) {
+      for (const res of open) {
+        if (this.#marked.has(res) && !res.headersSent) res.removeHeader("connection");
+      }
     }
   }
 
