@@ -12,3 +12,11 @@ if ! command -v openssl >/dev/null 2>&1; then
   fi
 fi
 command -v flock >/dev/null 2>&1 || fail "flock not found: install util-linux"
+# The node agent runs pods in a network namespace it creates with `ip` (often in /usr/sbin, off a user's PATH).
+if ! command -v ip >/dev/null 2>&1 && [ ! -x /usr/sbin/ip ] && [ ! -x /sbin/ip ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq iproute2 >/dev/null || fail "apt-get install iproute2 failed"
+  else
+    fail "ip not found: install iproute2 (apt-get install iproute2); the node agent puts pods in a network namespace"
+  fi
+fi

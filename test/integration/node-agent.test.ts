@@ -1,6 +1,7 @@
 // The local node agent on the real control plane: pods run, report status like the kubelet, honour readiness gates,
 // roll through the Deployment controller and terminate with preStop, SIGTERM and the grace period.
-import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   AppsV1Api,
@@ -154,6 +155,38 @@ describe("local node agent", () => {
     });
     expect(await sliceReady(ns)).toEqual([...ips].sort());
     console.log(`deployment create -> 3 pods Ready: ${createToReadyMs} ms`);
+  });
+
+  it("runs pods inside network namespace quiesce-pods, reached from the host through the veth", async () => {
+    const ns = await namespace("agent-netns");
+    const body = stubbornPod("netns", 5);
+    body.spec!.containers[0]!.env = [];
+    await core.createNamespacedPod({ namespace: ns, body });
+    const pod = await waitFor(
+      async () => {
+        const p = await core.readNamespacedPod({ name: "netns", namespace: ns });
+        return isReady(p) ? p : undefined;
+      },
+      { timeoutMs: 60_000, what: "netns pod ready" },
+    );
+    const pid = /^local:\/\/(\d+)$/.exec(pod.status?.containerStatuses?.[0]?.containerID ?? "")?.[1];
+    expect(pid).toBeDefined();
+    const podNetns = statSync(`/proc/${pid}/ns/net`).ino;
+    expect(podNetns).toBe(statSync("/run/netns/quiesce-pods").ino);
+    expect(podNetns).not.toBe(statSync("/proc/self/ns/net").ino);
+    const podIP = pod.status?.podIP ?? "";
+    // No readiness probe: Ready comes before the server listens.
+    const reply = await waitFor(async () => (await fetch(`http://${podIP}:8080/work?ms=0`)).json(), {
+      timeoutMs: 10_000,
+      what: `an answer from ${podIP}:8080`,
+    });
+    expect(reply).toMatchObject({ pod: "netns", ip: podIP });
+    // The host reaches the range through the veth; no host-wide AnyIP route for it is left.
+    const hostLocal = execFileSync("ip", ["-j", "route", "show", "table", "local", "exact", "198.18.0.0/16"]);
+    expect(JSON.parse(hostLocal.toString() || "[]")).toEqual([]);
+    expect(execFileSync("ip", ["route", "get", podIP]).toString()).toMatch(
+      /via 169\.254\.123\.2 dev qpod-host/,
+    );
   });
 
   it("keeps a pod with a readiness gate out of the ready endpoints until the gate is True", async () => {

@@ -1,4 +1,5 @@
-// startNodeAgent: registers local nodes and runs every pod bound to them as local processes, like a kubelet.
+// startNodeAgent: registers local nodes and runs every pod bound to them as local processes in the pod network
+// namespace (see pod-network.ts), like a kubelet.
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +16,7 @@ import { IpPool } from "./ip-pool.ts";
 import { describeError } from "./kube-io.ts";
 import { keepNodesAlive, registerNode } from "./node-registration.ts";
 import { type PodModel, parsePod, podKey } from "./pod-model.ts";
-import { DEFAULT_POD_CIDR, ensurePodNetwork } from "./pod-network.ts";
+import { DEFAULT_POD_CIDR, DEFAULT_POD_NETNS, ensurePodNetwork } from "./pod-network.ts";
 import { PodWorker } from "./pod-worker.ts";
 import { ChildProcessRunner, type ProcessRunner } from "./process-runner.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./restart-policy.ts";
@@ -33,8 +34,10 @@ export interface NodeAgentOptions {
   /** Per-pod log files go here (default `<repoRoot>/.cluster/pod-logs`). */
   logDir?: string;
   hostIP?: string;
-  /** A /16 that is (or can be made) local to this host; see pod-network.ts (default 198.18.0.0/16). */
+  /** The /16 pod IPs come from, local inside `podNetns` only; see pod-network.ts (default 198.18.0.0/16). */
   podCIDR?: string;
+  /** Network namespace the pods run in, created when missing (default quiesce-pods; needs root). */
+  podNetns?: string;
   heartbeatIntervalMs?: number;
   backoff?: BackoffOptions;
   runner?: ProcessRunner;
@@ -45,7 +48,7 @@ export interface NodeAgentOptions {
 
 export interface NodeAgent {
   readonly nodeNames: readonly string[];
-  /** The loopback IP the agent gave a running pod, if it runs it. */
+  /** The IP (in the pod network namespace) the agent gave a running pod, if it runs it. */
   podIP(namespace: string, name: string): string | undefined;
   /** Where a pod's container output goes. */
   logFile(namespace: string, name: string): string | undefined;
@@ -64,10 +67,14 @@ export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAge
   const nodeNames = Array.from({ length: options.nodes ?? 1 }, (_, i) => `${prefix}-${i}`);
   const logger = options.logger ?? pino({ name: "node-agent", level: process.env.LOG_LEVEL ?? "info" });
   const podCIDR = options.podCIDR ?? DEFAULT_POD_CIDR;
-  await ensurePodNetwork(podCIDR, logger);
+  const network = await ensurePodNetwork({
+    cidr: podCIDR,
+    netns: options.podNetns ?? DEFAULT_POD_NETNS,
+    logger,
+  });
   const core = options.kubeConfig.makeApiClient(CoreV1Api);
   const coordination = options.kubeConfig.makeApiClient(CoordinationV1Api);
-  const runner = options.runner ?? new ChildProcessRunner();
+  const runner = options.runner ?? new ChildProcessRunner({ argvPrefix: network.execPrefix });
   const workers = new Map<string, PodWorker>();
   const ctx = {
     core,

@@ -69,8 +69,7 @@ export class PodWorker {
   }
 
   async #start(): Promise<void> {
-    const ports = this.#pod.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
-    this.#ip = await this.#ctx.ips.allocate(ports);
+    this.#ip = this.#ctx.ips.allocate();
     this.#log.info({ podIP: this.#ip }, "pod starting");
     const gracePeriodMs = (this.#pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
     try {

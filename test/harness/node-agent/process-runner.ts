@@ -1,4 +1,5 @@
-// Runs container commands as local process groups; an interface so a later in-process "light mode" can plug in.
+// Runs container commands as local process groups (optionally inside a network namespace); an interface so a later
+// in-process "light mode" can plug in.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
 
@@ -39,12 +40,25 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = {
   SIGTERM: 15,
 };
 
+export interface ChildProcessRunnerOptions {
+  /**
+   * Put in front of every argv, e.g. `ip netns exec quiesce-pods`. It must exec the command (not fork it) so the
+   * pid, the process group and the exit status stay the command's own.
+   */
+  argvPrefix?: readonly string[];
+}
+
 export class ChildProcessRunner implements ProcessRunner {
   readonly #live = new Map<number, RunningProcess>();
+  readonly #prefix: readonly string[];
+
+  constructor(options: ChildProcessRunnerOptions = {}) {
+    this.#prefix = options.argvPrefix ?? [];
+  }
 
   start(spec: ProcessSpec): RunningProcess {
-    const [file, ...args] = spec.argv;
-    if (file === undefined) throw new Error("process runner: empty argv");
+    if (spec.argv.length === 0) throw new Error("process runner: empty argv");
+    const [file, ...args] = [...this.#prefix, ...spec.argv] as [string, ...string[]];
     const fd = openSync(spec.logFile, "a");
     writeSync(fd, `--- ${new Date().toISOString()} ${spec.banner}: ${spec.argv.join(" ")}\n`);
     // detached: own process group, so signals reach the whole tree and a terminal's Ctrl-C does not.
