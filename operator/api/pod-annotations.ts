@@ -16,6 +16,8 @@ export const ANNOTATIONS = {
   phaseEnteredAt: "quiesce.dev/phase-entered-at",
   /** The app's `accepted` counter at the previous settle poll. */
   lastAccepted: "quiesce.dev/last-accepted",
+  /** When `lastAccepted` was read: the count must stay unchanged for a whole poll interval, not between two quick reads. */
+  lastAcceptedAt: "quiesce.dev/last-accepted-at",
   inFlight: "quiesce.dev/in-flight",
   /** Last endpoint error, so a repeated error emits one Event, not one per poll. */
   lastError: "quiesce.dev/last-error",
@@ -63,6 +65,7 @@ export interface DrainState {
   startedAt?: number;
   phaseEnteredAt?: number;
   lastAccepted?: number;
+  lastAcceptedAt?: number;
   inFlight?: number;
   lastError?: string;
   refusal?: string;
@@ -98,6 +101,7 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.startedAt]: time,
   [ANNOTATIONS.phaseEnteredAt]: time,
   [ANNOTATIONS.lastAccepted]: counter,
+  [ANNOTATIONS.lastAcceptedAt]: time,
   [ANNOTATIONS.inFlight]: counter,
   [ANNOTATIONS.lastError]: text,
   [ANNOTATIONS.refusal]: text,
@@ -119,6 +123,7 @@ export function fromAnnotations(annotations: unknown): DrainState {
     startedAt: a[ANNOTATIONS.startedAt],
     phaseEnteredAt: a[ANNOTATIONS.phaseEnteredAt],
     lastAccepted: a[ANNOTATIONS.lastAccepted],
+    lastAcceptedAt: a[ANNOTATIONS.lastAcceptedAt],
     inFlight: a[ANNOTATIONS.inFlight],
     lastError: a[ANNOTATIONS.lastError],
     refusal: a[ANNOTATIONS.refusal],
@@ -144,6 +149,7 @@ export function toAnnotations(input: DrainState): Record<string, string | null> 
     [ANNOTATIONS.startedAt]: iso(state.startedAt),
     [ANNOTATIONS.phaseEnteredAt]: iso(state.phaseEnteredAt),
     [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
+    [ANNOTATIONS.lastAcceptedAt]: iso(state.lastAcceptedAt),
     [ANNOTATIONS.inFlight]: num(state.inFlight),
     [ANNOTATIONS.lastError]: str(state.lastError),
     [ANNOTATIONS.refusal]: str(state.refusal),
@@ -163,6 +169,7 @@ const drainStateSchema = z.object({
   startedAt: stateTime,
   phaseEnteredAt: stateTime,
   lastAccepted: stateCount,
+  lastAcceptedAt: stateTime,
   inFlight: stateCount,
   lastError: text,
   refusal: text,

@@ -1,6 +1,7 @@
 // The deny-and-wake deletion gate (DESIGN §3), pure: a pod DELETE or eviction -> allow or deny, plus effects as data.
-import type { DrainState, RemovalReason, RemovalVia } from "../api/pod-annotations.ts";
+
 import { selectorMatches } from "../api/label-selector.ts";
+import type { DrainState, RemovalReason, RemovalVia } from "../api/pod-annotations.ts";
 import { enforcingPolicies } from "./mutate-pod.ts";
 import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase, recordedDrain } from "./pod-state.ts";
 import { isDryRun, type PodView, type PolicyView, policyKey, sortPolicies } from "./views.ts";

@@ -1,4 +1,6 @@
 // The webhook layer's public entry points: certificates, server, handlers, pure decisions, configurations.
+
+export { type LabelSelector, selectorMatches } from "../api/label-selector.ts";
 export {
   type AdmissionHandler,
   createMutatePodsHandler,
@@ -40,7 +42,6 @@ export {
   type PodRef,
   type StartDrainEffect,
 } from "./deletion-gate.ts";
-export { type LabelSelector, selectorMatches } from "../api/label-selector.ts";
 export { enforcingPolicies, type JsonPatchAdd, mutatePod, type PodMutation } from "./mutate-pod.ts";
 export { BREAK_GLASS_ANNOTATION, breakGlassReason } from "./pod-state.ts";
 export {

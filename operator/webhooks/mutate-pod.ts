@@ -1,7 +1,8 @@
 // Pod CREATE mutation, pure: the quiesce.dev/serving readiness gate (and optionally a preStop sleep) as a JSONPatch.
+
+import { selectorMatches } from "../api/label-selector.ts";
 import { SERVING_CONDITION } from "../api/pod-annotations.ts";
 import { DEFAULTS } from "../api/quiesce-policy.ts";
-import { selectorMatches } from "../api/label-selector.ts";
 import { isDryRun, type PodView, type PolicyView, sortPolicies } from "./views.ts";
 
 /** Kubernetes' default `terminationGracePeriodSeconds`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "../../hack/cluster/control-plane.ts";
 import { startLocalNodes } from "../../hack/cluster/nodes.ts";
+import { installCrds } from "./support/crds.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const podLogs = join(plane.dir, "pods");
     await mkdir(podLogs, { recursive: true });
     nodes = await startLocalNodes(plane.kubeconfigPath, 2, podLogs);
+    await installCrds(plane.kubeconfigPath);
   } catch (error) {
     await plane.stop();
     throw error;

@@ -8,6 +8,7 @@ import type { EventRecorder } from "../../cluster/events.ts";
 import type { PodWriter } from "../../cluster/pods.ts";
 import type { TokenSource } from "../../cluster/secrets.ts";
 import type { Metrics } from "../../observability/metrics.ts";
+import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { governingPolicy } from "../policy-match.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
@@ -18,7 +19,7 @@ import {
   hasServingGate,
   isTerminating,
 } from "../workloads/pod-facts.ts";
-import { type Lookups, ownershipOf } from "../workloads/workload.ts";
+import { type Lookups, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
 import { type DrainAction, nextProbe, step } from "./state-machine.ts";
@@ -65,6 +66,13 @@ export class PodController {
   private readonly lookups: Lookups;
   /** Our own latest write per pod, used until the informer catches up, so a step never reruns on stale state. */
   private readonly written = new Map<string, V1Pod>();
+  /**
+   * When each drain's next poll is due. Pod events (often our own writes) wake a key early; polling then would
+   * shorten the intervals the state machine relies on, and load the pod for nothing.
+   */
+  private readonly notBefore = new Map<string, number>();
+  /** Budget decisions of one workload run one at a time, so two pods cannot both take the last slot. */
+  private readonly budgetLock = new KeyedMutex();
 
   constructor(deps: PodControllerDeps) {
     this.deps = deps;
@@ -102,7 +110,24 @@ export class PodController {
       return { kind: "done" };
     }
     if (policy === undefined) return await this.abandon(pod, log);
+    const due = this.notBefore.get(key);
+    const now = this.deps.now();
+    if (due !== undefined && now < due && !isTerminating(pod)) return { kind: "requeueAfter", ms: due - now };
+    if (state.phase === "Requested") {
+      const workload = workloadKey(ownershipOf(pod, this.lookups).workload);
+      return await this.budgetLock.run(workload, () => this.drainStep(key, pod, policy, log));
+    }
+    return await this.drainStep(key, pod, policy, log);
+  };
 
+  private async drainStep(
+    key: string,
+    pod: V1Pod,
+    policy: QuiescePolicy,
+    log: Logger,
+  ): Promise<ReconcileResult> {
+    const namespace = pod.metadata?.namespace ?? "";
+    const state = drainStateOf(pod);
     const presence: DrainObservation["pod"] = isTerminating(pod) ? "terminating" : "present";
     const observation: DrainObservation = { pod: presence, gate: gateStatus(pod) };
     const probe = nextProbe(state, policy.spec, presence);
@@ -119,12 +144,11 @@ export class PodController {
       if (!result.ok) log.info({ kind: result.kind, error: result.message }, "endpoint call failed");
     }
     if (state.phase === "Requested") {
-      observation.budget = budgetFor(
-        pod,
-        this.deps.cache.pods.list(namespace),
-        policy.spec.budget,
-        this.lookups,
-      );
+      // Our own writes to sibling pods may be newer than the cache: count from what we know is current.
+      const siblings = this.deps.cache.pods
+        .list(namespace)
+        .map((p) => this.current(namespace, p.metadata?.name ?? "") ?? p);
+      observation.budget = budgetFor(pod, siblings, policy.spec.budget, this.lookups);
       if (!observation.budget.allowed) this.deps.metrics.refusedByBudget.inc();
     }
     observation.revisionIsCurrent = ownershipOf(pod, this.lookups).revisionIsCurrent;
@@ -133,8 +157,11 @@ export class PodController {
     if (result.state.phase !== state.phase) {
       log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
     }
-    return await this.execute(pod, policy, result.actions, result.done, log);
-  };
+    const outcome = await this.execute(pod, policy, result.actions, result.done, log);
+    if (outcome.kind === "requeueAfter") this.notBefore.set(key, this.deps.now() + outcome.ms);
+    else this.notBefore.delete(key);
+    return outcome;
+  }
 
   private async ensureServing(pod: V1Pod, log: Logger): Promise<void> {
     if (!hasServingGate(pod) || isTerminating(pod) || gateStatus(pod) === true) return;

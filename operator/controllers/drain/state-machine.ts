@@ -267,8 +267,18 @@ function active(ctx: Ctx): StepResult {
     }
     if (now >= settledAt) return withPrefix(prefix, toQuiescing(ctx));
     if (probe?.ok) {
-      if (state.lastAccepted === probe.status.accepted) return withPrefix(prefix, toQuiescing(ctx));
-      const next = { ...state, lastAccepted: probe.status.accepted, lastError: undefined };
+      if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
+        // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
+        const quietFor = now - state.lastAcceptedAt;
+        if (quietFor >= ctx.pollMs) return withPrefix(prefix, toQuiescing(ctx));
+        return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs - quietFor, settledAt - now))]));
+      }
+      const next = {
+        ...state,
+        lastAccepted: probe.status.accepted,
+        lastAcceptedAt: now,
+        lastError: undefined,
+      };
       return withPrefix(prefix, stay(ctx, next, [wait(Math.min(ctx.pollMs, settledAt - now))]));
     }
     return withPrefix(prefix, probeFailed(ctx, probe, wait(Math.min(ctx.pollMs, settledAt - now))));
@@ -442,7 +452,13 @@ function isReversal(ctx: Ctx): boolean {
 }
 
 function withoutProgress(state: DrainState): DrainState {
-  return { ...state, lastAccepted: undefined, inFlight: undefined, lastError: undefined };
+  return {
+    ...state,
+    lastAccepted: undefined,
+    lastAcceptedAt: undefined,
+    inFlight: undefined,
+    lastError: undefined,
+  };
 }
 
 function stay(ctx: Ctx, next: DrainState, tail: DrainAction[]): StepResult {

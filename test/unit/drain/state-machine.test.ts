@@ -104,6 +104,17 @@ describe("drain state machine: paths", () => {
     });
   });
 
+  it("does not take two reads close together as proof that traffic stopped", () => {
+    const p = policy();
+    let r = reconcile(base("Settling", { startedAt: T0, phaseEnteredAt: T0 }), p, T0 + 1000, ok(4, 500));
+    // An early reconcile (some pod event) 50 ms later sees the same count: not a whole poll interval of quiet.
+    r = reconcile(r.state, p, T0 + 1050, ok(4, 500));
+    expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 500, lastAcceptedAt: T0 + 1000 });
+    expect(requeueMs(r)).toBe(950);
+    r = reconcile(r.state, p, T0 + 2000, ok(4, 500));
+    expect(r.state.phase).toBe("Quiescing");
+  });
+
   it("stops settling at settleSeconds when accepted keeps moving", () => {
     const p = policy({ drain: { settleSeconds: 3 } });
     let r = reconcile(base("Settling"), p, T0 + 1000, ok(1, 1));

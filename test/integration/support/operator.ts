@@ -1,0 +1,44 @@
+// Runs the operator in-process against the test control plane (webhooks by URL), and removes its webhooks after.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { AdmissionregistrationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { destination, pino } from "pino";
+import { inject } from "vitest";
+import { type RunningOperator, startOperator } from "../../../operator/app.ts";
+import { type OperatorConfig, parseOperatorConfig } from "../../../operator/config.ts";
+import { WEBHOOK_CONFIGURATION_NAME } from "../../../operator/webhooks/index.ts";
+
+export async function startTestOperator(
+  kc: KubeConfig,
+  overrides: Partial<Record<keyof OperatorConfig, unknown>> = {},
+): Promise<RunningOperator> {
+  const logDir = join(inject("clusterDir"), "logs");
+  mkdirSync(logDir, { recursive: true });
+  const logger = pino(
+    { level: "debug", base: { test: true } },
+    destination({ dest: join(logDir, "operator.log"), sync: false, append: true }),
+  );
+  const config = parseOperatorConfig({
+    kubeconfig: inject("kubeconfigPath"),
+    webhookConfig: "url",
+    webhookHost: "127.0.0.1",
+    webhookPort: 0,
+    healthHost: "127.0.0.1",
+    healthPort: 0,
+    ...overrides,
+  });
+  const operator = await startOperator(config, logger);
+  return {
+    ...operator,
+    async stop() {
+      await operator.stop();
+      const admission = kc.makeApiClient(AdmissionregistrationV1Api);
+      await admission
+        .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+        .catch(() => undefined);
+      await admission
+        .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+        .catch(() => undefined);
+    },
+  };
+}
