@@ -24,10 +24,8 @@ import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-cal
 import type { DrainObservation } from "./observation.ts";
 import { type DrainAction, nextProbe, step } from "./state-machine.ts";
 
-export interface DrainOutcomeSink {
-  /** A drain of a pod governed by `policy` ended with `reason` (Drained, DrainTimedOut, ...). */
-  (namespace: string, policy: string, reason: string): void;
-}
+/** A drain of a pod governed by `policy` ended with `reason` (Drained, DrainTimedOut, ...). */
+export type DrainOutcomeSink = (namespace: string, policy: string, reason: string) => void;
 
 export interface PodControllerDeps {
   cache: ClusterCache;
