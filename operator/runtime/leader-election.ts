@@ -76,6 +76,11 @@ export class LeaderElector {
     }
   }
 
+  /** Stops campaigning and renewing but keeps the lease, as a crashed replica would (others wait for it to expire). */
+  abandon(): void {
+    this.stop.abort();
+  }
+
   /** Stops campaigning and, if leading, hands the lease back so another replica takes over at once. */
   async release(): Promise<void> {
     this.stop.abort();

@@ -1,0 +1,71 @@
+// Leader election on a real Lease: one leader at a time, fast hand-over on release, take-over after expiry.
+import { CoordinationV1Api } from "@kubernetes/client-node";
+import { pino } from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { LeaderElector } from "../../operator/runtime/leader-election.ts";
+import { waitFor } from "../harness/wait-for.ts";
+import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
+
+const kc = loadKubeConfig();
+const api = kc.makeApiClient(CoordinationV1Api);
+const logger = pino({ level: "silent" });
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function candidate(namespace: string, identity: string) {
+  const events: string[] = [];
+  const elector = new LeaderElector({
+    api,
+    namespace,
+    name: "quiesce-operator",
+    identity,
+    leaseDurationMs: 3000,
+    renewDeadlineMs: 2000,
+    retryPeriodMs: 300,
+    logger,
+    onStartedLeading: () => events.push("started"),
+    onStoppedLeading: () => events.push("stopped"),
+  });
+  const running = elector.run();
+  cleanups.push(async () => {
+    await elector.release();
+    await running;
+  });
+  return { elector, events, running };
+}
+
+describe("leader election", () => {
+  it("elects one leader, hands over at once on release, and takes over an abandoned lease after it expires", async () => {
+    const ns = await createNamespace(kc, "lease");
+    cleanups.push(ns.cleanup);
+    const a = candidate(ns.name, "a");
+    await waitFor(() => a.elector.isLeader(), { timeoutMs: 10_000, what: "a leads" });
+    const b = candidate(ns.name, "b");
+    // b keeps campaigning but never leads while a renews.
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(b.elector.isLeader()).toBe(false);
+    const lease = await api.readNamespacedLease({ namespace: ns.name, name: "quiesce-operator" });
+    expect(lease.spec?.holderIdentity).toBe("a");
+
+    const released = Date.now();
+    await a.elector.release();
+    await waitFor(() => b.elector.isLeader(), { timeoutMs: 10_000, what: "b leads after a released" });
+    const handOverMs = Date.now() - released;
+    expect(handOverMs).toBeLessThan(2500); // released leases are free at once (duration 1 s), not after 3 s
+    expect(a.events).toEqual(["started", "stopped"]);
+
+    // A third candidate takes over once b stops renewing without releasing (a crash).
+    const c = candidate(ns.name, "c");
+    b.elector.abandon(); // b stops renewing but keeps the lease
+    const abandoned = Date.now();
+    await waitFor(() => c.elector.isLeader(), { timeoutMs: 15_000, what: "c takes over the expired lease" });
+    const takeOverMs = Date.now() - abandoned;
+    expect(takeOverMs).toBeGreaterThanOrEqual(2500);
+    const after = await api.readNamespacedLease({ namespace: ns.name, name: "quiesce-operator" });
+    expect(after.spec?.holderIdentity).toBe("c");
+    expect(after.spec?.leaseTransitions).toBeGreaterThanOrEqual(2);
+    console.log(JSON.stringify({ leaderElection: { handOverMs, takeOverMs } }));
+  });
+});
