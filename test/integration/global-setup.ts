@@ -3,8 +3,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startControlPlane } from "../../hack/cluster/control-plane.ts";
+import { installCrds } from "../../hack/cluster/crds.ts";
 import { startLocalNodes } from "../../hack/cluster/nodes.ts";
-import { installCrds } from "./support/crds.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
