@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `kubectl quiesce`: the kubectl plugin (status, rollout restart|status) with kubectl's -n/-A/--kubeconfig/--context/-o.
+import { Command, Option } from "commander";
+import { z } from "zod";
+import { durationSchema } from "./plugin/duration.ts";
+import { processIo } from "./plugin/io.ts";
+import { connect } from "./plugin/kube.ts";
+import { rolloutCommand } from "./plugin/rollout-command.ts";
+import { statusCommand } from "./plugin/status-command.ts";
+import { parseDeploymentTarget, parseTarget } from "./plugin/target.ts";
+
+const globalsSchema = z.object({
+  kubeconfig: z.string().min(1).optional(),
+  context: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  allNamespaces: z.boolean().optional(),
+  output: z.enum(["table", "json", "yaml"]).default("table"),
+});
+const rolloutFlagsSchema = z.object({
+  timeout: durationSchema,
+  interval: durationSchema,
+  follow: z.boolean().default(true),
+});
+
+function parseFlags<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ");
+  throw new Error(`invalid flags: ${detail}`);
+}
+
+/** Runs a command body; prints `error: ...` like kubectl and sets the exit code. */
+async function run(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command("kubectl-quiesce")
+  .description("quiesce-operator: per-pod drain status and rollouts that follow the drains")
+  .addOption(new Option("-n, --namespace <namespace>", "namespace (default: the context's, else default)"))
+  .addOption(new Option("-A, --all-namespaces", "every namespace (status only)"))
+  .addOption(new Option("--kubeconfig <path>", "kubeconfig file (default: $KUBECONFIG, ~/.kube/config)"))
+  .addOption(new Option("--context <name>", "kubeconfig context"))
+  .addOption(new Option("-o, --output <format>", "table, json or yaml").choices(["table", "json", "yaml"]))
+  .showHelpAfterError();
+
+program
+  .command("status")
+  .argument("[target]", "QuiescePolicy name, or deployment/NAME; default: every pod a policy selects")
+  .description("per pod: quiesce state, in-flight work, time in state and drain deadline (ETA)")
+  .action(async (target: string | undefined, _opts: unknown, cmd: Command) =>
+    run(async () => {
+      const g = parseFlags(globalsSchema, cmd.optsWithGlobals());
+      return await statusCommand(connect(g), parseTarget(target), g.output, processIo());
+    }),
+  );
+
+const rollout = program.command("rollout").description("start or follow a Deployment rollout and its drains");
+const rolloutFlags = (c: Command) =>
+  c
+    .addOption(new Option("--timeout <duration>", "give up after this long (e.g. 10m)").default("10m"))
+    .addOption(new Option("--interval <duration>", "poll interval").default("1s").hideHelp());
+
+function rolloutAction(restart: boolean) {
+  return async (target: string, _opts: unknown, cmd: Command) =>
+    run(async () => {
+      const all = cmd.optsWithGlobals();
+      const g = parseFlags(globalsSchema, all);
+      const r = parseFlags(rolloutFlagsSchema, all);
+      const clients = connect(g);
+      if (clients.allNamespaces) throw new Error("rollout does not take --all-namespaces");
+      return await rolloutCommand(
+        clients,
+        {
+          name: parseDeploymentTarget(target),
+          restart,
+          follow: r.follow,
+          timeoutMs: r.timeout,
+          intervalMs: r.interval,
+          output: g.output,
+        },
+        processIo(g.output !== "table"),
+      );
+    });
+}
+
+rolloutFlags(
+  rollout
+    .command("restart")
+    .argument("<deployment/NAME>")
+    .description("restart a Deployment (like kubectl rollout restart) and follow its drains")
+    .option("--no-follow", "return once the restart is recorded"),
+).action(rolloutAction(true));
+
+rolloutFlags(
+  rollout
+    .command("status")
+    .argument("<deployment/NAME>")
+    .description("follow the current rollout until it completes; non-zero if a drain timed out"),
+).action(rolloutAction(false));
+
+await program.parseAsync();

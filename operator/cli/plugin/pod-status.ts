@@ -1,0 +1,88 @@
+// Per-pod quiesce status rows (state, in flight, time in state, ETA) from pods and policies, pure.
+import type { V1Pod } from "@kubernetes/client-node";
+import { selectorMatches } from "../../api/label-selector.ts";
+import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
+import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
+
+/** Phases in which the operator is draining the pod; the policy's timeout bounds them. */
+const ACTIVE: readonly DrainPhase[] = ["Requested", "Settling", "Quiescing", "Draining"];
+
+export interface PodStatusRow {
+  namespace: string;
+  pod: string;
+  /** The policy recorded on the pod, else the first policy selecting it. */
+  policy?: string;
+  state: DrainPhase;
+  ready: boolean;
+  /** The serving gate (`quiesce.dev/serving`) condition; undefined when the pod has no gate. */
+  serving?: boolean;
+  inFlight?: number;
+  reason?: string;
+  outcome?: string;
+  /** Epoch ms the pod entered its current state. */
+  stateSince?: number;
+  inStateMs?: number;
+  /** Latest removal time: drain start + the policy's timeoutSeconds. */
+  deadline?: number;
+  etaMs?: number;
+}
+
+const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
+const epoch = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime());
+
+/** The policies (of the pod's namespace) whose selector matches the pod's labels, by name. */
+export function selectingPolicies(pod: V1Pod, policies: readonly QuiescePolicy[]): QuiescePolicy[] {
+  return policies
+    .filter((p) => p.metadata.namespace === pod.metadata?.namespace)
+    .filter((p) => selectorMatches(p.spec.selector, pod.metadata?.labels))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+}
+
+export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now: number): PodStatusRow {
+  const state = fromAnnotations(pod.metadata?.annotations);
+  const namespace = pod.metadata?.namespace ?? "";
+  const byName = (name: string | undefined) =>
+    policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+  const policy = byName(state.policy) ?? selectingPolicies(pod, policies)[0];
+  const gate = condition(pod, SERVING_CONDITION);
+  const serving = gate === undefined ? undefined : gate.status === "True";
+  // Serving pods carry no phase timestamp: they have served since the gate (or the pod) came up.
+  const stateSince =
+    state.phaseEnteredAt ??
+    (state.phase === "Serving"
+      ? (epoch(gate?.lastTransitionTime) ?? epoch(pod.metadata?.creationTimestamp))
+      : undefined);
+  const start = state.startedAt ?? state.requestedAt;
+  const deadline =
+    ACTIVE.includes(state.phase) && start !== undefined && policy !== undefined
+      ? start + policy.spec.drain.timeoutSeconds * 1000
+      : undefined;
+  return {
+    namespace,
+    pod: pod.metadata?.name ?? "",
+    policy: state.policy ?? policy?.metadata.name,
+    state: state.phase,
+    ready: condition(pod, "Ready")?.status === "True",
+    serving,
+    inFlight: state.inFlight,
+    reason: state.reason,
+    outcome: state.outcome,
+    stateSince,
+    inStateMs: stateSince === undefined ? undefined : Math.max(0, now - stateSince),
+    deadline,
+    etaMs: deadline === undefined ? undefined : Math.max(0, deadline - now),
+  };
+}
+
+/** Rows sorted by namespace, then pod name. */
+export function podStatusRows(
+  pods: readonly V1Pod[],
+  policies: readonly QuiescePolicy[],
+  now: number,
+): PodStatusRow[] {
+  return pods
+    .map((p) => podStatusRow(p, policies, now))
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
+}
+
+export const isActivePhase = (phase: DrainPhase) => ACTIVE.includes(phase);

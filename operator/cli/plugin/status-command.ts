@@ -1,0 +1,120 @@
+// `kubectl quiesce status [POLICY | deployment/NAME]`: one row per pod with its quiesce state.
+import type { V1Pod } from "@kubernetes/client-node";
+import { selectorMatches } from "../../api/label-selector.ts";
+import { ANNOTATIONS } from "../../api/pod-annotations.ts";
+import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
+import { formatDuration } from "./duration.ts";
+import type { PluginIo } from "./io.ts";
+import { describeApiError, listPods, listPolicies, type PluginClients, selectorString } from "./kube.ts";
+import { type PodStatusRow, podStatusRows, selectingPolicies } from "./pod-status.ts";
+import { type OutputFormat, renderObject, renderTable } from "./table.ts";
+import type { Target } from "./target.ts";
+
+interface Selection {
+  pods: V1Pod[];
+  policies: QuiescePolicy[];
+  policy?: QuiescePolicy;
+  scope: string;
+}
+
+async function select(c: PluginClients, target: Target): Promise<Selection> {
+  const ns = c.allNamespaces && target.kind === "all" ? undefined : c.namespace;
+  const scope = ns === undefined ? "any namespace" : `namespace ${ns}`;
+  const policies = await listPolicies(c, ns).catch((e: unknown) => {
+    throw new Error(describeApiError(`listing QuiescePolicies in ${scope}`, e));
+  });
+  if (target.kind === "deployment") {
+    const namespace = c.namespace;
+    const d = await c.apps.readNamespacedDeployment({ name: target.name, namespace }).catch((e: unknown) => {
+      throw new Error(describeApiError(`reading deployment ${namespace}/${target.name}`, e));
+    });
+    const pods = await listPods(c, namespace, selectorString(d.spec?.selector ?? {}));
+    return { pods, policies, scope };
+  }
+  const pods = await listPods(c, ns).catch((e: unknown) => {
+    throw new Error(describeApiError(`listing pods in ${scope}`, e));
+  });
+  if (target.kind === "policy") {
+    const policy = policies.find((p) => p.metadata.name === target.name);
+    if (!policy) throw new Error(`quiescepolicy "${target.name}" not found in ${scope}`);
+    const selected = pods.filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels));
+    return { pods: selected, policies, policy, scope };
+  }
+  const managed = pods.filter(
+    (p) =>
+      selectingPolicies(p, policies).length > 0 || p.metadata?.annotations?.[ANNOTATIONS.state] !== undefined,
+  );
+  return { pods: managed, policies, scope };
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** The machine-readable form: times as RFC 3339, durations in seconds. */
+function toJson(r: PodStatusRow) {
+  return {
+    namespace: r.namespace,
+    pod: r.pod,
+    policy: r.policy,
+    state: r.state,
+    ready: r.ready,
+    serving: r.serving,
+    inFlight: r.inFlight,
+    reason: r.reason,
+    outcome: r.outcome,
+    stateSince: iso(r.stateSince),
+    secondsInState: r.inStateMs === undefined ? undefined : Math.floor(r.inStateMs / 1000),
+    deadline: iso(r.deadline),
+    secondsToDeadline: r.etaMs === undefined ? undefined : Math.ceil(r.etaMs / 1000),
+  };
+}
+
+export function renderStatusTable(rows: readonly PodStatusRow[], withNamespace: boolean): string {
+  const header = ["POD", "POLICY", "STATE", "READY", "IN-FLIGHT", "IN-STATE", "ETA"];
+  const body = rows.map((r) => [
+    r.pod,
+    r.policy ?? "<none>",
+    r.state,
+    r.ready ? "True" : "False",
+    r.inFlight === undefined ? "-" : String(r.inFlight),
+    r.inStateMs === undefined ? "-" : formatDuration(r.inStateMs),
+    r.etaMs === undefined ? "-" : formatDuration(r.etaMs),
+  ]);
+  return withNamespace
+    ? renderTable(
+        ["NAMESPACE", ...header],
+        body.map((cells, i) => [rows[i]?.namespace ?? "", ...cells]),
+      )
+    : renderTable(header, body);
+}
+
+function policySummary(p: QuiescePolicy): string {
+  const s = p.status;
+  const pods = s?.pods;
+  const drains = s?.drains;
+  return (
+    `quiescepolicy/${p.metadata.name} (${p.spec.mode}, timeout ${formatDuration(p.spec.drain.timeoutSeconds * 1000)}): ` +
+    `${pods?.matched ?? 0} matched, ${pods?.serving ?? 0} serving, ${pods?.quiescing ?? 0} quiescing; ` +
+    `drains ${drains?.completed ?? 0} completed, ${drains?.timedOut ?? 0} timed out`
+  );
+}
+
+export async function statusCommand(
+  c: PluginClients,
+  target: Target,
+  output: OutputFormat,
+  io: PluginIo,
+): Promise<number> {
+  const selection = await select(c, target);
+  const rows = podStatusRows(selection.pods, selection.policies, io.now());
+  if (output !== "table") {
+    io.out(renderObject({ apiVersion: "v1", kind: "List", items: rows.map(toJson) }, output));
+    return 0;
+  }
+  if (selection.policy) io.out(policySummary(selection.policy));
+  if (rows.length === 0) {
+    io.err(`No quiesce-managed pods found in ${selection.scope}.`);
+    return 0;
+  }
+  io.out(renderStatusTable(rows, c.allNamespaces && target.kind === "all"));
+  return 0;
+}

@@ -1,0 +1,244 @@
+// kubectl-quiesce pure parts: targets, durations, per-pod status rows, rollout progress and its rendering.
+import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
+import { quiescePolicySchema } from "../../../operator/api/quiesce-policy.ts";
+import { formatDuration, parseDuration } from "../../../operator/cli/plugin/duration.ts";
+import { selectorString } from "../../../operator/cli/plugin/kube.ts";
+import { podStatusRow } from "../../../operator/cli/plugin/pod-status.ts";
+import {
+  progressBar,
+  RolloutTracker,
+  renderProgress,
+} from "../../../operator/cli/plugin/rollout-progress.ts";
+import { renderStatusTable } from "../../../operator/cli/plugin/status-command.ts";
+import { renderTable } from "../../../operator/cli/plugin/table.ts";
+import { parseDeploymentTarget, parseTarget } from "../../../operator/cli/plugin/target.ts";
+
+const T0 = Date.parse("2026-01-01T00:00:00Z");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const policy = quiescePolicySchema.parse({
+  apiVersion: "quiesce.dev/v1alpha1",
+  kind: "QuiescePolicy",
+  metadata: { name: "web", namespace: "ns" },
+  spec: { selector: { matchLabels: { app: "web" } }, drain: { timeoutSeconds: 120 } },
+});
+
+function pod(name: string, annotations: Record<string, string> = {}, hash = "old", ready = true): V1Pod {
+  return {
+    metadata: {
+      name,
+      namespace: "ns",
+      labels: { app: "web", "pod-template-hash": hash },
+      annotations,
+      creationTimestamp: new Date(T0 - 600_000),
+    },
+    status: {
+      conditions: [
+        { type: "Ready", status: ready ? "True" : "False" },
+        { type: "quiesce.dev/serving", status: "True", lastTransitionTime: new Date(T0 - 300_000) },
+      ],
+    },
+  };
+}
+
+describe("targets", () => {
+  it("parses deployment/NAME, policy names and rejects other types", () => {
+    expect(parseTarget(undefined)).toEqual({ kind: "all" });
+    expect(parseTarget("deploy/web")).toEqual({ kind: "deployment", name: "web" });
+    expect(parseTarget("deployments.apps/web")).toEqual({ kind: "deployment", name: "web" });
+    expect(parseTarget("web")).toEqual({ kind: "policy", name: "web" });
+    expect(parseTarget("qp/web")).toEqual({ kind: "policy", name: "web" });
+    expect(() => parseTarget("statefulset/db")).toThrow(/unsupported resource type "statefulset"/);
+    expect(() => parseTarget("deployment/Bad_Name")).toThrow(/invalid name/);
+    expect(() => parseDeploymentTarget("web")).toThrow(/expected deployment\/NAME/);
+  });
+});
+
+describe("durations", () => {
+  it("parses Go-style durations and bare seconds; prints kubectl-style ages", () => {
+    expect(parseDuration("90s")).toBe(90_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("250ms")).toBe(250);
+    expect(parseDuration("15")).toBe(15_000);
+    expect(() => parseDuration("10 minutes")).toThrow(/invalid duration/);
+    expect(() => parseDuration("5x")).toThrow(/invalid duration/);
+    expect(formatDuration(45_900)).toBe("45s");
+    expect(formatDuration(125_000)).toBe("2m05s");
+    expect(formatDuration(3 * 3_600_000 + 7 * 60_000)).toBe("3h07m");
+    expect(formatDuration(-5)).toBe("0s");
+  });
+});
+
+describe("status rows", () => {
+  it("a draining pod: state, in flight, time in state from phase-entered-at, ETA from started-at + timeout", () => {
+    const p = pod("web-1", {
+      "quiesce.dev/state": "Draining",
+      "quiesce.dev/policy": "web",
+      "quiesce.dev/in-flight": "7",
+      "quiesce.dev/started-at": iso(T0 - 30_000),
+      "quiesce.dev/phase-entered-at": iso(T0 - 12_000),
+      "quiesce.dev/reason": "rollout",
+    });
+    const row = podStatusRow(p, [policy], T0);
+    expect(row).toMatchObject({
+      state: "Draining",
+      policy: "web",
+      inFlight: 7,
+      inStateMs: 12_000,
+      reason: "rollout",
+    });
+    expect(row.deadline).toBe(T0 + 90_000);
+    expect(row.etaMs).toBe(90_000);
+  });
+
+  it("a serving pod has no ETA; its time in state runs from the serving condition; the policy comes from the selector", () => {
+    const row = podStatusRow(pod("web-2"), [policy], T0);
+    expect(row).toMatchObject({
+      state: "Serving",
+      policy: "web",
+      serving: true,
+      ready: true,
+      inStateMs: 300_000,
+    });
+    expect(row.etaMs).toBeUndefined();
+  });
+
+  it("an overdue drain shows ETA 0, never negative; garbage annotations read as Serving", () => {
+    const late = pod("web-3", {
+      "quiesce.dev/state": "Quiescing",
+      "quiesce.dev/started-at": iso(T0 - 500_000),
+    });
+    expect(podStatusRow(late, [policy], T0).etaMs).toBe(0);
+    const junk = pod("web-4", { "quiesce.dev/state": "Nonsense", "quiesce.dev/in-flight": "-1" });
+    expect(podStatusRow(junk, [policy], T0)).toMatchObject({ state: "Serving", inFlight: undefined });
+  });
+
+  it("renders a kubectl-like table, with NAMESPACE under -A", () => {
+    const rows = [
+      podStatusRow(
+        pod(
+          "web-1",
+          {
+            "quiesce.dev/state": "Draining",
+            "quiesce.dev/in-flight": "3",
+            "quiesce.dev/started-at": iso(T0 - 10_000),
+            "quiesce.dev/phase-entered-at": iso(T0 - 5_000),
+          },
+          "old",
+          false,
+        ),
+        [policy],
+        T0,
+      ),
+    ];
+    expect(renderStatusTable(rows, false).split("\n")).toEqual([
+      "POD     POLICY   STATE      READY   IN-FLIGHT   IN-STATE   ETA",
+      "web-1   web      Draining   False   3           5s         1m50s",
+    ]);
+    expect(renderStatusTable(rows, true).split("\n")[0]).toMatch(/^NAMESPACE {3}POD/);
+    expect(renderTable(["A", "B"], [])).toBe("A   B");
+  });
+});
+
+describe("label selectors", () => {
+  it("builds list selectors from matchLabels and matchExpressions", () => {
+    expect(
+      selectorString({
+        matchLabels: { app: "web" },
+        matchExpressions: [
+          { key: "tier", operator: "In", values: ["a", "b"] },
+          { key: "x", operator: "DoesNotExist" },
+        ],
+      }),
+    ).toBe("app=web,tier in (a,b),!x");
+  });
+});
+
+describe("rollout progress", () => {
+  const uid = "d-uid";
+  const deployment = (
+    generation: number,
+    observed: number,
+    revision: string,
+    status: Partial<V1Deployment["status"]> = {},
+  ): V1Deployment => ({
+    metadata: {
+      name: "web",
+      namespace: "ns",
+      uid,
+      generation,
+      annotations: { "deployment.kubernetes.io/revision": revision },
+    },
+    spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: {} },
+    status: { observedGeneration: observed, ...status },
+  });
+  const rs = (hash: string, revision: string): V1ReplicaSet => ({
+    metadata: {
+      name: `web-${hash}`,
+      labels: { "pod-template-hash": hash },
+      annotations: { "deployment.kubernetes.io/revision": revision },
+      ownerReferences: [{ uid, apiVersion: "apps/v1", kind: "Deployment", name: "web" }],
+    },
+  });
+  const event = (podName: string, reason: string, at: number): CoreV1Event => ({
+    metadata: {},
+    involvedObject: { kind: "Pod", name: podName },
+    reason,
+    lastTimestamp: new Date(at),
+  });
+
+  it("counts old pods, drains done, drained and timed out, and completes only when every old pod is gone", () => {
+    const tracker = new RolloutTracker(T0, ["web-old-a", "web-old-b"]);
+    // The controller has not seen the restart yet: the pods at restart are the old ones.
+    let p = tracker.observe({
+      deployment: deployment(2, 1, "1"),
+      replicaSets: [rs("old", "1")],
+      pods: [pod("web-old-a"), pod("web-old-b")],
+      events: [],
+      policies: [policy],
+      now: T0 + 100,
+    });
+    expect(p.complete).toBe(false);
+    expect(p.drains).toMatchObject({ total: 2, done: 0 });
+    // One old pod drains, the other is gone after a drain that timed out.
+    const draining = pod("web-old-a", {
+      "quiesce.dev/state": "Draining",
+      "quiesce.dev/in-flight": "2",
+      "quiesce.dev/started-at": iso(T0 + 1000),
+      "quiesce.dev/phase-entered-at": iso(T0 + 2000),
+    });
+    p = tracker.observe({
+      deployment: deployment(2, 2, "2", { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }),
+      replicaSets: [rs("old", "1"), rs("new", "2")],
+      pods: [draining, pod("web-new-1", {}, "new"), pod("web-new-2", {}, "new")],
+      events: [event("web-old-b", "DrainTimedOut", T0 + 4000), event("web-old-z", "Drained", T0 - 60_000)],
+      policies: [policy],
+      now: T0 + 5000,
+    });
+    expect(p.complete).toBe(false);
+    expect(p.drains).toMatchObject({ total: 2, done: 1, drained: 0, timedOut: 1 });
+    expect(p.drains.active.map((r) => r.pod)).toEqual(["web-old-a"]);
+    expect(renderProgress("web", p)).toBe(
+      "deployment/web [##########----------] drains 1/2 done (0 drained, 1 timed out), updated 2/2, available 2/2; " +
+        "draining: web-old-a Draining, 2 in flight, 3s, timeout in 1m56s",
+    );
+    p = tracker.observe({
+      deployment: deployment(2, 2, "2", { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }),
+      replicaSets: [rs("old", "1"), rs("new", "2")],
+      pods: [pod("web-new-1", {}, "new"), pod("web-new-2", {}, "new")],
+      events: [event("web-old-b", "DrainTimedOut", T0 + 4000), event("web-old-a", "Drained", T0 + 9000)],
+      policies: [policy],
+      now: T0 + 10_000,
+    });
+    expect(p.complete).toBe(true);
+    expect(p.drains).toMatchObject({ total: 2, done: 2, drained: 1, timedOut: 1 });
+    expect(p.timedOutPods).toEqual(["web-old-b"]);
+  });
+
+  it("draws the bar proportionally and empty for no drains", () => {
+    expect(progressBar(0, 0, 4)).toBe("[----]");
+    expect(progressBar(1, 2, 4)).toBe("[##--]");
+    expect(progressBar(5, 4, 4)).toBe("[####]");
+  });
+});
