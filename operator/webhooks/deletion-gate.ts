@@ -127,8 +127,10 @@ export function drainMessage(args: {
   const timeout = policy.spec.drain.timeoutSeconds;
   const keep = policy.spec.drain.onTimeout === "Keep";
   const hint = `; to remove it now: kubectl annotate pod -n ${pod.namespace} ${pod.name} ${BREAK_GLASS_ANNOTATION}="<reason>"`;
-  if (drain.phase === "Requested" && drain.startedAt === undefined) {
-    const why = drain.refusal ? ` (${drain.refusal})` : "";
+  // A request the budget refused waits; one without a refusal starts at once (the API server calls this webhook
+  // again right after the first denial recorded it, and that second answer is the one a person reads).
+  if (drain.phase === "Requested" && drain.startedAt === undefined && drain.refusal) {
+    const why = ` (${drain.refusal})`;
     return (
       `pod is waiting to drain under QuiescePolicy ${name}${why}: ${verb} when drained, ` +
       `at most ${timeout}s after its drain starts${keep ? " (onTimeout: Keep)" : ""}${hint}`

@@ -64,6 +64,14 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
       total: d.spec?.replicas ?? 0,
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+  // onTimeout: Keep leaves a pod NotReady and out of every count: name it, or nobody notices it is still there.
+  const kept = matched
+    .filter((p) => {
+      const state = drainStateOf(p);
+      return state.phase === "TimedOut" && state.outcome === "Kept";
+    })
+    .map((p) => p.metadata?.name ?? "")
+    .sort();
   const previous = policy.status?.conditions;
   const drains = policy.status?.drains ?? { completed: 0, timedOut: 0 };
   const dryRun = policy.spec.mode === "DryRun";
@@ -97,6 +105,25 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
               type: "Overlapping",
               status: "False",
               reason: "NoOverlap",
+              message: "",
+              observedGeneration: generation,
+            },
+        now,
+      ),
+      condition(
+        previous,
+        kept.length > 0
+          ? {
+              type: "PodsKept",
+              status: "True",
+              reason: "DrainTimedOutKept",
+              message: `${kept.length} pod(s) kept NotReady after their drain timed out (onTimeout: Keep): ${kept.slice(0, 20).join(", ")}${kept.length > 20 ? ", ..." : ""}; delete them when their work is done (the deletion gate lets them through)`,
+              observedGeneration: generation,
+            }
+          : {
+              type: "PodsKept",
+              status: "False",
+              reason: "NoneKept",
               message: "",
               observedGeneration: generation,
             },

@@ -35,6 +35,15 @@ export class PolicyController {
     this.finished.set(key, entry);
   }
 
+  /** Removes the finished drains a successful write included, keeping any recorded since. */
+  private forget(key: string, included: { completed: number; timedOut: number }): void {
+    const entry = this.finished.get(key);
+    if (entry === undefined) return;
+    entry.completed = Math.max(0, entry.completed - included.completed);
+    entry.timedOut = Math.max(0, entry.timedOut - included.timedOut);
+    if (entry.completed === 0 && entry.timedOut === 0) this.finished.delete(key);
+  }
+
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const [namespace = "", name = ""] = key.split("/");
     const { cache } = this.deps;
@@ -44,7 +53,8 @@ export class PolicyController {
       this.written.delete(key);
       return { kind: "done" };
     }
-    const finished = this.finished.get(key) ?? { completed: 0, timedOut: 0 };
+    // A copy: drains that finish while the write below is in flight are added to the live entry, not lost.
+    const finished = { ...(this.finished.get(key) ?? { completed: 0, timedOut: 0 }) };
     const cached = policy.status?.drains ?? { completed: 0, timedOut: 0 };
     const mine = this.written.get(key) ?? cached;
     const base = {
@@ -59,7 +69,7 @@ export class PolicyController {
       finished,
       now: this.deps.now(),
     });
-    if (JSON.stringify(status) === JSON.stringify(policy.status ?? {})) {
+    if (canonicalJson(status) === canonicalJson(policy.status ?? {})) {
       this.written.delete(key);
       return { kind: "done" };
     }
@@ -69,7 +79,7 @@ export class PolicyController {
         { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body: { status } },
         merge,
       );
-      this.finished.delete(key);
+      this.forget(key, finished);
       if (status.drains) this.written.set(key, status.drains);
     } catch (error) {
       if (isNotFound(error)) return { kind: "done" };
@@ -77,4 +87,15 @@ export class PolicyController {
     }
     return { kind: "done" };
   };
+}
+
+/** JSON with object keys sorted: the API server returns status fields in its own order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }

@@ -3,7 +3,26 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { Budget } from "../../api/quiesce-policy.ts";
 import { type BudgetDecision, decideBudget } from "../budget/budget.ts";
 import { isQuiescingNow, isServing, isTerminating } from "./pod-facts.ts";
-import { type Lookups, ownershipOf, workloadKey } from "./workload.ts";
+import { controllerOf, type Lookups, ownershipOf, workloadKey } from "./workload.ts";
+
+/**
+ * How many pods the pod's workload still wants, when known: 0 for a bare pod, for a workload being deleted or
+ * already gone (garbage collection), else the Deployment's or ReplicaSet's replicas. Undefined for owners the
+ * operator does not look up (StatefulSet, Job...).
+ */
+export function desiredReplicas(pod: V1Pod, lookups: Lookups): number | undefined {
+  const namespace = pod.metadata?.namespace ?? "";
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (owner === undefined) return 0;
+  if (owner.kind !== "ReplicaSet") return undefined;
+  const rs = lookups.replicaSet(namespace, owner.name);
+  if (rs === undefined || rs.metadata?.deletionTimestamp) return 0;
+  const rsOwner = controllerOf(rs.metadata?.ownerReferences);
+  if (rsOwner?.kind !== "Deployment") return rs.spec?.replicas ?? 1;
+  const deployment = lookups.deployment(namespace, rsOwner.name);
+  if (deployment === undefined || deployment.metadata?.deletionTimestamp) return 0;
+  return deployment.spec?.replicas ?? 1;
+}
 
 export function budgetFor(
   pod: V1Pod,
@@ -21,5 +40,14 @@ export function budgetFor(
     if (isServing(other)) servingOthers++;
     else if (!isTerminating(other) && isQuiescingNow(other)) quiescingOthers++;
   }
-  return decideBudget({ budget, replicas: own.workload.replicas, servingOthers, quiescingOthers });
+  // minServing never asks for more serving pods than the workload wants: a scale to zero, a deleted Deployment
+  // or a bare pod would otherwise wait for a replacement that never comes.
+  const desired = desiredReplicas(pod, lookups);
+  const minServing = desired === undefined ? budget.minServing : Math.min(budget.minServing, desired);
+  return decideBudget({
+    budget: { ...budget, minServing },
+    replicas: own.workload.replicas,
+    servingOthers,
+    quiescingOthers,
+  });
 }

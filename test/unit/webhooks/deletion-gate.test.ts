@@ -378,6 +378,16 @@ describe("decideDeletion: the message a person reads", () => {
   it("a deadline on another day carries the date", () => {
     expect(message(pod(), [policy({ timeoutSeconds: 86_400 })])).toContain("by 2025-03-05T13:55:31Z");
   });
+  it("a recorded request without a refusal reads as a drain with its deadline, not as waiting", () => {
+    // Store.Delete retries its update on fresh state after a denial, so the webhook sees the Requested state the
+    // first call wrote: that answer must still say when the pod goes.
+    const requestedAt = "2025-03-04T13:55:31.000Z";
+    const p = pod({ annotations: state("Requested", { "quiesce.dev/requested-at": requestedAt }) });
+    const text = message(p, [policy({ timeoutSeconds: 600 })]);
+    expect(text).toMatch(
+      /^pod is draining under QuiescePolicy telecom\/sprout: deleted when drained or by 14:05:31Z;/,
+    );
+  });
 });
 
 describe("formatDeadline", () => {
