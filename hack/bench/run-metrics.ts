@@ -1,0 +1,112 @@
+// Pure: the numbers of one rollout run (loss, rollout vs ideal, endpoint and deletion latencies) and their aggregate.
+import type { RolloutRun } from "../demo/rollout.ts";
+import type { Way } from "../demo/ways.ts";
+import { idealRolloutMs, median } from "./ideal.ts";
+
+export interface RunMetrics {
+  requests: number;
+  failed: number;
+  longRequests: number;
+  longFailed: number;
+  failuresByReason: Record<string, number>;
+  rolloutSeconds: number;
+  idealRolloutSeconds: number;
+  startupSeconds: number;
+  /** Per old pod: removal request to leaving the ready endpoints (EndpointSlice), seconds. */
+  removalToOutOfEndpoints: number[];
+  /** Per old pod: drain recorded as finished to deletion (operator only), seconds. */
+  drainedToDeleted: number[];
+  /** Per old pod: removal request to its last request's end, seconds (the real drain). */
+  drains: number[];
+}
+
+export function runMetrics(run: RolloutRun, perWave: number): RunMetrics {
+  const old = run.pods.filter((p) => p.old && p.removalAt !== undefined);
+  const fresh = run.pods.filter((p) => !p.old && p.readyAt !== undefined);
+  const startupMs = median(fresh.map((p) => (p.readyAt ?? p.createdAt) - p.createdAt));
+  const drains = old.map((p) => ({
+    removalAt: p.removalAt ?? 0,
+    lastRequestEnd: Math.max(p.removalAt ?? 0, (p.ip && run.lastEndByIp[p.ip]) || 0),
+  }));
+  const s = (ms: number) => ms / 1000;
+  return {
+    requests: run.summary.sent,
+    failed: run.summary.failed,
+    longRequests: run.summary.byClass.long.sent,
+    longFailed: run.summary.byClass.long.failed,
+    failuresByReason: run.summary.failuresByReason,
+    rolloutSeconds: s(run.finishedAt - run.startedAt),
+    idealRolloutSeconds: s(idealRolloutMs(drains, startupMs, perWave)),
+    startupSeconds: s(startupMs),
+    removalToOutOfEndpoints: old
+      .filter((p) => p.outOfEndpointsAt !== undefined)
+      .map((p) => s((p.outOfEndpointsAt ?? 0) - (p.removalAt ?? 0))),
+    drainedToDeleted: old
+      .filter((p) => p.drainedAt !== undefined && p.deletedAt !== undefined)
+      .map((p) => s((p.deletedAt ?? 0) - (p.drainedAt ?? 0))),
+    drains: drains.map((d) => s(d.lastRequestEnd - d.removalAt)),
+  };
+}
+
+export interface OperatorSample {
+  cpuSeconds: number;
+  peakRssBytes: number;
+  webhookP50?: number | undefined;
+  webhookP99?: number | undefined;
+  webhookCalls: number;
+  apiRequests: number;
+}
+
+const round = (n: number, digits = 3) => Number(n.toFixed(digits));
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: readonly number[]) => (xs.length === 0 ? 0 : sum(xs) / xs.length);
+const spread = (xs: readonly number[]) =>
+  xs.length === 0 ? null : { p50: round(median(xs)), max: round(Math.max(...xs)), n: xs.length };
+
+export function aggregateScenario(
+  name: Way,
+  replicas: number,
+  runs: readonly RunMetrics[],
+  operator: OperatorSample,
+) {
+  const ratios = runs.map((r) => (r.idealRolloutSeconds > 0 ? r.rolloutSeconds / r.idealRolloutSeconds : 0));
+  const reasons: Record<string, number> = {};
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.failuresByReason)) reasons[k] = (reasons[k] ?? 0) + v;
+  const drainedToDeleted = runs.flatMap((r) => r.drainedToDeleted);
+  return {
+    name,
+    replicas,
+    runs: runs.length,
+    requests: sum(runs.map((r) => r.requests)),
+    failed: sum(runs.map((r) => r.failed)),
+    longRequests: sum(runs.map((r) => r.longRequests)),
+    longFailed: sum(runs.map((r) => r.longFailed)),
+    rolloutSeconds: round(mean(runs.map((r) => r.rolloutSeconds)), 1),
+    idealRolloutSeconds: round(mean(runs.map((r) => r.idealRolloutSeconds)), 1),
+    idealRatio: round(mean(ratios), 2),
+    perRun: runs.map((r, i) => ({
+      requests: r.requests,
+      failed: r.failed,
+      longRequests: r.longRequests,
+      longFailed: r.longFailed,
+      rolloutSeconds: round(r.rolloutSeconds, 1),
+      idealRolloutSeconds: round(r.idealRolloutSeconds, 1),
+      idealRatio: round(ratios[i] ?? 0, 2),
+      startupSeconds: round(r.startupSeconds, 2),
+      longestDrainSeconds: round(Math.max(0, ...r.drains), 1),
+    })),
+    failuresByReason: reasons,
+    removalToOutOfEndpointsSeconds: spread(runs.flatMap((r) => r.removalToOutOfEndpoints)),
+    drainedToDeletedSeconds: name === "operator" ? spread(drainedToDeleted) : null,
+    webhookLatencySeconds: {
+      p50: operator.webhookP50 === undefined ? null : round(operator.webhookP50, 4),
+      p99: operator.webhookP99 === undefined ? null : round(operator.webhookP99, 4),
+      calls: operator.webhookCalls,
+    },
+    operatorCpuSecondsPerRun: round(operator.cpuSeconds / Math.max(1, runs.length), 2),
+    operatorPeakRssMB: round(operator.peakRssBytes / 2 ** 20, 1),
+    operatorApiWritesPerRun: round(operator.apiRequests / Math.max(1, runs.length), 1),
+  };
+}
+export type ScenarioResult = ReturnType<typeof aggregateScenario>;

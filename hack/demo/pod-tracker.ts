@@ -1,0 +1,133 @@
+// Watches the scenario's pods and keeps each one's timeline (state segments, removal, endpoints, drain, deletion).
+import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from "@kubernetes/client-node";
+import type { EndpointFollower } from "../../test/harness/traffic/index.ts";
+import { drainFinished, type PodState, podStateOf } from "./pod-state.ts";
+
+export interface Segment {
+  state: PodState;
+  from: number;
+  to?: number;
+}
+
+export interface PodTimeline {
+  name: string;
+  ip?: string;
+  /** Existed before the rollout began (it is one of the pods being replaced). */
+  old: boolean;
+  createdAt: number;
+  readyAt?: number;
+  /** First sign of removal: the operator's drain state, or the deletion timestamp. */
+  removalAt?: number;
+  outOfEndpointsAt?: number;
+  drainedAt?: number;
+  deletedAt?: number;
+  goneAt?: number;
+  inFlight?: number;
+  segments: Segment[];
+}
+
+export interface PodTracker {
+  pods(): PodTimeline[];
+  /** Marks every pod seen so far as old (call right before the rollout). */
+  markOld(): void;
+  stop(): Promise<void>;
+}
+
+export async function trackPods(
+  kc: KubeConfig,
+  namespace: string,
+  app: string,
+  follower: EndpointFollower,
+  options: { pollInFlightMs?: number; port?: number } = {},
+): Promise<PodTracker> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const labelSelector = `app=${app}`;
+  const informer = makeInformer<V1Pod>(
+    kc,
+    `/api/v1/namespaces/${namespace}/pods`,
+    () => core.listNamespacedPod({ namespace, labelSelector }),
+    labelSelector,
+  );
+  const byUid = new Map<string, PodTimeline>();
+  let stopped = false;
+
+  const observe = (pod: V1Pod) => {
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    const now = Date.now();
+    let t = byUid.get(uid);
+    if (!t) {
+      t = { name: pod.metadata?.name ?? uid, old: false, createdAt: now, segments: [] };
+      byUid.set(uid, t);
+    }
+    if (pod.status?.podIP) t.ip = pod.status.podIP;
+    const state = podStateOf(pod);
+    const last = t.segments.at(-1);
+    if (last?.state !== state) {
+      if (last) last.to = now;
+      t.segments.push({ state, from: now });
+    }
+    if (state === "serving") t.readyAt ??= now;
+    if (state === "quiescing" || state === "draining" || state === "terminating") t.removalAt ??= now;
+    if (drainFinished(pod)) t.drainedAt ??= now;
+    if (pod.metadata?.deletionTimestamp) t.deletedAt ??= now;
+  };
+  informer.on("add", observe);
+  informer.on("update", observe);
+  informer.on("delete", (pod) => {
+    const t = byUid.get(pod.metadata?.uid ?? "");
+    if (!t || t.goneAt) return;
+    const now = Date.now();
+    t.goneAt = now;
+    const last = t.segments.at(-1);
+    if (last) last.to = now;
+    t.segments.push({ state: "gone", from: now });
+  });
+  informer.on("error", () => {
+    if (!stopped) setTimeout(() => void informer.start(), 1000);
+  });
+  const unfollow = follower.onChange((change) => {
+    const ready = new Set(change.endpoints);
+    for (const t of byUid.values()) {
+      if (t.removalAt !== undefined && t.outOfEndpointsAt === undefined && t.ip && !ready.has(t.ip)) {
+        t.outOfEndpointsAt = change.observedAt;
+      }
+    }
+  });
+  await informer.start();
+
+  let poller: NodeJS.Timeout | undefined;
+  if (options.pollInFlightMs) {
+    const port = options.port ?? 8080;
+    const poll = async () => {
+      await Promise.all(
+        [...byUid.values()]
+          .filter((t) => t.ip && !t.goneAt)
+          .map(async (t) => {
+            try {
+              const res = await fetch(`http://${t.ip}:${port}/quiesce`, { signal: AbortSignal.timeout(800) });
+              const body = (await res.json()) as { inFlight?: unknown };
+              if (typeof body.inFlight === "number") t.inFlight = body.inFlight;
+            } catch {
+              // closed or gone: keep the last value
+            }
+          }),
+      );
+      if (!stopped) poller = setTimeout(() => void poll(), options.pollInFlightMs);
+    };
+    void poll();
+  }
+
+  return {
+    pods: () => [...byUid.values()],
+    markOld() {
+      for (const t of byUid.values()) if (!t.goneAt) t.old = true;
+    },
+    async stop() {
+      stopped = true;
+      if (poller) clearTimeout(poller);
+      unfollow();
+      await informer.stop();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Scenario sizes: the demo's (fits in a few minutes, readable) and the benchmark's (50,000+ requests per run).
+import { z } from "zod";
+
+const mixEntry = z.object({
+  path: z.string().startsWith("/"),
+  weight: z.number().positive(),
+  class: z.enum(["short", "long"]),
+});
+
+export const profileSchema = z.object({
+  replicas: z.int().min(1),
+  /** Pods replaced per wave (maxSurge; maxUnavailable is 0). */
+  maxSurge: z.int().min(1),
+  /** How late the traffic client learns of an EndpointSlice change (kube-proxy ~1 s, cloud LBs more). */
+  propagationDelayMs: z.int().min(0),
+  /** Short requests arrive at a fixed rate (open loop), so fast failures do not multiply themselves. */
+  short: z.object({ path: z.string(), ratePerSecond: z.number().positive(), loops: z.int().min(1) }),
+  long: z.object({ mix: z.array(mixEntry).min(1), concurrency: z.int().min(1) }),
+  /** Load before the rollout starts, so long work is in flight on every pod. */
+  warmupMs: z.int().min(0),
+  rolloutTimeoutMs: z.int().min(1000),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+/** 5-30 s requests and 20-45 s streaming sessions: the work a rollout must not cut. */
+export const LONG_MIX = [
+  { path: "/work?ms=5000", weight: 3, class: "long" as const },
+  { path: "/work?ms=10000", weight: 3, class: "long" as const },
+  { path: "/work?ms=20000", weight: 2, class: "long" as const },
+  { path: "/work?ms=30000", weight: 2, class: "long" as const },
+  { path: "/stream?ms=20000", weight: 1, class: "long" as const },
+  { path: "/stream?ms=45000", weight: 1, class: "long" as const },
+];
+
+export const DEMO_PROFILE: Profile = {
+  replicas: 6,
+  maxSurge: 3,
+  propagationDelayMs: 2000,
+  short: { path: "/work?ms=20", ratePerSecond: 150, loops: 1 },
+  long: { mix: LONG_MIX, concurrency: 60 },
+  warmupMs: 6000,
+  rolloutTimeoutMs: 300_000,
+};
+
+export const BENCH_PROFILE: Profile = {
+  replicas: 6,
+  maxSurge: 3,
+  propagationDelayMs: 2000,
+  short: { path: "/work?ms=2", ratePerSecond: 350, loops: 2 },
+  long: { mix: LONG_MIX, concurrency: 240 },
+  warmupMs: 6000,
+  rolloutTimeoutMs: 300_000,
+};

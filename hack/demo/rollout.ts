@@ -1,0 +1,162 @@
+// Runs one way's rollout under load: prepare the app, drive traffic, restart the Deployment, record what happened.
+import {
+  type RequestOutcome,
+  startLoad,
+  startTrafficClient,
+  summarize,
+  type TrafficSummary,
+} from "../../test/harness/traffic/index.ts";
+import { APP_PORT } from "../../test/scenarios/manifests.ts";
+import {
+  createApp,
+  createPolicy,
+  rolloutRestart,
+  waitRolloutComplete,
+} from "../../test/scenarios/workloads.ts";
+import type { Lab } from "./environment.ts";
+import { type PodTimeline, trackPods } from "./pod-tracker.ts";
+import type { Profile } from "./profile.ts";
+import { type Way, wayApp, wayPolicy } from "./ways.ts";
+
+export const APP = "web";
+
+export interface RolloutRun {
+  way: Way;
+  namespace: string;
+  replicas: number;
+  startedAt: number;
+  finishedAt: number;
+  summary: TrafficSummary;
+  /** Start times (epoch ms) and reasons of failed requests. */
+  failures: { at: number; reason: string; class: "short" | "long" }[];
+  /** Per endpoint IP, the latest end of any request sent to it (for each pod's real drain time). */
+  lastEndByIp: Record<string, number>;
+  pods: PodTimeline[];
+}
+
+export interface Tick {
+  way: Way;
+  phase: "warming up" | "rolling out" | "finishing";
+  rolloutStartedAt?: number;
+  pods: PodTimeline[];
+  sent: number;
+  failed: number;
+  replicas: number;
+}
+
+/** Creates the namespace, the policy (operator way) and the app; resolves when every replica is Ready. */
+export async function prepareWay(lab: Lab, way: Way, profile: Profile, suffix = ""): Promise<string> {
+  const namespace = `${way}${suffix}`;
+  await lab.apis.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const policy = wayPolicy(way, profile.maxSurge);
+  if (policy) await createPolicy(lab.apis, APP, namespace, policy);
+  await createApp(lab.apis, wayApp(way, namespace, profile.replicas, profile.maxSurge), 120_000);
+  return namespace;
+}
+
+export async function deleteWay(lab: Lab, namespace: string): Promise<void> {
+  await lab.apis.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+}
+
+export async function runRollout(
+  lab: Lab,
+  way: Way,
+  namespace: string,
+  profile: Profile,
+  options: { onTick?: (tick: Tick) => void; pollInFlightMs?: number; signal?: AbortSignal } = {},
+): Promise<RolloutRun> {
+  const client = await startTrafficClient({
+    kubeConfig: lab.kc,
+    namespace,
+    service: APP,
+    port: APP_PORT,
+    propagationDelayMs: profile.propagationDelayMs,
+    timeoutMs: 120_000,
+  });
+  const tracker = await trackPods(lab.kc, namespace, APP, client.follower, {
+    port: APP_PORT,
+    ...(options.pollInFlightMs ? { pollInFlightMs: options.pollInFlightMs } : {}),
+  });
+  let phase: Tick["phase"] = "warming up";
+  let rolloutStartedAt: number | undefined;
+  let failed = 0;
+  const countFailure = (o: RequestOutcome) => {
+    if (!o.ok) failed++;
+    return o;
+  };
+  const send = (path: string, cls: "short" | "long" = "short") => client.send(path, cls).then(countFailure);
+  const ticker = setInterval(() => {
+    options.onTick?.({
+      way,
+      phase,
+      ...(rolloutStartedAt !== undefined ? { rolloutStartedAt } : {}),
+      pods: tracker.pods(),
+      sent: client.outcomes.length,
+      failed,
+      replicas: profile.replicas,
+    });
+  }, 250);
+  const aborted = () => {
+    if (options.signal?.aborted) throw new Error("interrupted");
+  };
+  try {
+    await new Promise((r) => setTimeout(r, profile.propagationDelayMs + 500)); // the client sees every pod
+    const forever = 3_600_000;
+    const shorts = Array.from({ length: profile.short.loops }, () =>
+      startLoad(send, {
+        mix: [{ path: profile.short.path, weight: 1, class: "short" }],
+        ratePerSecond: profile.short.ratePerSecond,
+        durationMs: forever,
+      }),
+    );
+    const long = startLoad(send, {
+      mix: profile.long.mix,
+      concurrency: profile.long.concurrency,
+      durationMs: forever,
+    });
+    await new Promise((r) => setTimeout(r, profile.warmupMs));
+    aborted();
+    tracker.markOld();
+    phase = "rolling out";
+    const startedAt = Date.now();
+    rolloutStartedAt = startedAt;
+    await rolloutRestart(lab.apis, namespace, APP);
+    // Once every old pod has been asked to go, new long work only reaches new pods: stop starting it.
+    const longStopper = setInterval(() => {
+      const old = tracker.pods().filter((p) => p.old);
+      if (old.length > 0 && old.every((p) => p.removalAt !== undefined)) {
+        clearInterval(longStopper);
+        void long.stop();
+      }
+    }, 200);
+    try {
+      await waitRolloutComplete(lab.apis, namespace, APP, profile.rolloutTimeoutMs);
+    } finally {
+      clearInterval(longStopper);
+    }
+    const finishedAt = Date.now();
+    phase = "finishing";
+    const outcomes = [...(await Promise.all(shorts.map((l) => l.stop()))).flat(), ...(await long.stop())];
+    const lastEndByIp: Record<string, number> = {};
+    for (const o of outcomes) {
+      if (o.endpoint) lastEndByIp[o.endpoint] = Math.max(lastEndByIp[o.endpoint] ?? 0, o.end);
+    }
+    return {
+      way,
+      namespace,
+      replicas: profile.replicas,
+      startedAt,
+      finishedAt,
+      summary: summarize(outcomes),
+      failures: outcomes
+        .filter((o) => !o.ok)
+        .map((o) => ({ at: o.start, reason: o.failure ?? "unknown", class: o.class })),
+      lastEndByIp,
+      pods: tracker.pods(),
+    };
+  } finally {
+    clearInterval(ticker);
+    await tracker.stop();
+    await client.stop();
+  }
+}
