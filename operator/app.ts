@@ -18,7 +18,13 @@ import { eventRecorder } from "./cluster/events.ts";
 import { podWriter } from "./cluster/pods.ts";
 import { secretTokenSource } from "./cluster/secrets.ts";
 import type { OperatorConfig } from "./config.ts";
-import { isOurPod, lookupsFrom, PodController, podTarget } from "./controllers/drain/pod-controller.ts";
+import {
+  isOurPod,
+  lookupsFrom,
+  needsReconcile,
+  PodController,
+  podTarget,
+} from "./controllers/drain/pod-controller.ts";
 import { removalRecorder } from "./controllers/drain/removal-requests.ts";
 import { PolicyController } from "./controllers/policy/policy-controller.ts";
 import { selectingPolicies } from "./controllers/policy-match.ts";
@@ -175,7 +181,8 @@ export async function startOperator(
     }
   };
   const onPod = (pod: V1Pod) => {
-    if (isOurPod(pod)) podQueue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    if (needsReconcile(pod, cache.policies.list(pod.metadata?.namespace)))
+      podQueue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
     enqueuePolicies(pod);
   };
   cache.pods.on("add", onPod);

@@ -162,15 +162,7 @@ describe.concurrent("removals go through the drain", () => {
       },
       { timeoutMs: 20_000, intervalMs: 100, what: "one pod marked for removal" },
     );
-    // The operator tells a scale-in from a user's delete by the ReplicaSet controller's own identity; a control
-    // plane whose controller manager does not use per-controller service accounts shows every deleter as one user.
-    const ownIdentity = await apis.core
-      .readNamespacedServiceAccount({ namespace: "kube-system", name: "replicaset-controller" })
-      .then(
-        () => true,
-        () => false,
-      );
-    expect(drainAnnotation(victim, "reason")).toBe(ownIdentity ? "scale-in" : "delete");
+    expect(drainAnnotation(victim, "reason")).toBe("scale-in");
     const removed = waitPodRemoved(apis, ns, nameOf(victim), uidOf(victim), 40_000);
     // While the drain runs, sample: never a second pod marked, never a second pod removed.
     await waitFor(

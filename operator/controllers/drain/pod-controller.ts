@@ -59,6 +59,16 @@ export function isOurPod(pod: V1Pod): boolean {
   return hasServingGate(pod) || drainStateOf(pod).phase !== "Serving";
 }
 
+/**
+ * A pod to reconcile on a cache event: ours, or a terminating pod a DryRun policy selects and that has no report
+ * yet (DryRun pods carry no gate and no drain, and the deletion gate's wake-up comes before the pod is terminating).
+ */
+export function needsReconcile(pod: V1Pod, policies: readonly QuiescePolicy[]): boolean {
+  if (isOurPod(pod)) return true;
+  if (!isTerminating(pod) || drainStateOf(pod).outcome === "DryRun") return false;
+  return governingPolicy(pod, policies)?.spec.mode === "DryRun";
+}
+
 export class PodController {
   private readonly deps: PodControllerDeps;
   private readonly lookups: Lookups;

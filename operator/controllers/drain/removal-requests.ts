@@ -23,9 +23,45 @@ export interface RemovalRequestDeps {
   logger: Logger;
 }
 
+/**
+ * How many more live pods a ReplicaSet has than it wants: positive while it is scaling down (a rollout moving
+ * past it, or a scale-in). 0 for pods without a ReplicaSet or one the cache does not hold.
+ */
+export function replicaSetExcess(pod: V1Pod, namespacePods: readonly V1Pod[], lookups: Lookups): number {
+  const owner = controllerOf(pod.metadata?.ownerReferences);
+  if (owner?.kind !== "ReplicaSet") return 0;
+  const desired = lookups.replicaSet(pod.metadata?.namespace ?? "", owner.name)?.spec?.replicas;
+  if (desired === undefined) return 0;
+  const live = namespacePods.filter(
+    (p) => controllerOf(p.metadata?.ownerReferences)?.uid === owner.uid && !isTerminating(p),
+  );
+  return Math.max(0, live.length - desired);
+}
+
+/**
+ * Whether the ReplicaSet controller asked: its own identity, or, on control planes whose controller manager runs
+ * every controller under one identity (no per-controller service accounts), a delete of a pod whose ReplicaSet is
+ * scaling down.
+ */
+export function isReplicaSetScaleDown(
+  effect: StartDrainEffect,
+  pod: V1Pod,
+  namespacePods: readonly V1Pod[],
+  lookups: Lookups,
+): boolean {
+  if (effect.reason !== "delete") return false;
+  if (effect.user.username === REPLICASET_CONTROLLER) return true;
+  return replicaSetExcess(pod, namespacePods, lookups) > 0;
+}
+
 /** rollout when the ReplicaSet controller removes an old revision's pod, scale-in for the current revision. */
-export function refineReason(effect: StartDrainEffect, pod: V1Pod, lookups: Lookups): RemovalReason {
-  if (effect.user.username !== REPLICASET_CONTROLLER || effect.reason !== "delete") return effect.reason;
+export function refineReason(
+  effect: StartDrainEffect,
+  pod: V1Pod,
+  lookups: Lookups,
+  namespacePods: readonly V1Pod[] = [],
+): RemovalReason {
+  if (!isReplicaSetScaleDown(effect, pod, namespacePods, lookups)) return effect.reason;
   return ownershipOf(pod, lookups).revisionIsCurrent === false ? "rollout" : "scale-in";
 }
 
@@ -63,11 +99,10 @@ export function removalRecorder(deps: RemovalRequestDeps) {
       deps.enqueue(`${namespace}/${name}`);
       return;
     }
-    const reason = refineReason(effect, pod, deps.lookups);
-    if (
-      effect.user.username === REPLICASET_CONTROLLER &&
-      !withinReplicaSetExcess(pod, deps.cache.pods.list(namespace), deps.lookups)
-    ) {
+    const namespacePods = deps.cache.pods.list(namespace);
+    const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
+    const reason = refineReason(effect, pod, deps.lookups, namespacePods);
+    if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
       deps.logger.info(
         { controller: "drain", namespace, pod: name },
         "ReplicaSet already removing enough pods; not marking",
