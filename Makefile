@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
-.PHONY: help test demo cluster-up cluster-down e2e bench deps tools control-plane typecheck lint format \
+.PHONY: help test demo cluster-up cluster-down e2e bench bench-scale deps tools control-plane typecheck lint format \
         unit integration check-generated generate
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make cluster-down  stop it"
 	@echo "make e2e           the scenario tests on kind (needs Docker)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
+	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods)"
 
 tools:
 	@bash hack/ensure-tools.sh
@@ -63,11 +64,16 @@ cluster-up: deps control-plane
 cluster-down: deps
 	@$(NODE) hack/cluster/main.ts down --dir $(CLUSTER_DIR)
 
-demo:
-	@echo "make demo: not built yet (issue #5: naive vs preStop-sleep vs operator rollouts)." >&2; exit 2
+# Its own run dir (.demo/run), so it runs beside `make cluster-up`. Needs root (the pod network namespace).
+demo: deps control-plane
+	@$(NODE) hack/demo/main.ts
 
 e2e:
 	@echo "make e2e: not built yet (issue #6: kind + Helm e2e)." >&2; exit 2
 
-bench:
-	@echo "make bench: not built yet (issue #5)." >&2; exit 2
+# Not part of `make test`. BENCH_RUNS=N repeats each scenario N times (default 3).
+bench: deps control-plane
+	@$(NODE) hack/bench/main.ts
+
+bench-scale: deps control-plane
+	@$(NODE) hack/bench/scale.ts
