@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       const before = { text: await lab.operator.metrics(), usage: await lab.operator.usage() };
       const result = await runRollout(lab, way, ns, profile);
       const after = { text: await lab.operator.metrics(), usage: await lab.operator.usage() };
+      await writeFile(join(env.BENCH_DIR, `run-${run}-${way}.json`), JSON.stringify(result));
       const m = runMetrics(result, profile.maxSurge);
       perWay.get(way)?.push(m);
       const acc = opSamples.get(way) ?? { cpu: 0, api: 0, calls: 0, buckets: [] };

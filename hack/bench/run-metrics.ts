@@ -16,7 +16,7 @@ export interface RunMetrics {
   removalToOutOfEndpoints: number[];
   /** Per old pod: drain recorded as finished to deletion (operator only), seconds. */
   drainedToDeleted: number[];
-  /** Per old pod: removal request to its last request's end, seconds (the real drain). */
+  /** Per old pod: leaving the endpoints to its last request's end, seconds (the real drain). */
   drains: number[];
 }
 
@@ -24,10 +24,11 @@ export function runMetrics(run: RolloutRun, perWave: number): RunMetrics {
   const old = run.pods.filter((p) => p.old && p.removalAt !== undefined);
   const fresh = run.pods.filter((p) => !p.old && p.readyAt !== undefined);
   const startupMs = median(fresh.map((p) => (p.readyAt ?? p.createdAt) - p.createdAt));
-  const drains = old.map((p) => ({
-    removalAt: p.removalAt ?? 0,
-    lastRequestEnd: Math.max(p.removalAt ?? 0, (p.ip && run.lastEndByIp[p.ip]) || 0),
-  }));
+  // A pod's drain begins when it leaves the ready endpoints (a removal request may wait for the budget first).
+  const drains = old.map((p) => {
+    const start = p.outOfEndpointsAt ?? p.removalAt ?? 0;
+    return { removalAt: start, lastRequestEnd: Math.max(start, (p.ip && run.lastEndByIp[p.ip]) || 0) };
+  });
   const s = (ms: number) => ms / 1000;
   return {
     requests: run.summary.sent,

@@ -8,7 +8,10 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { ProcessExit, ProcessRunner, ProcessSpec, RunningProcess } from "./process-runner.ts";
 
-const HOST = join(dirname(fileURLToPath(import.meta.url)), "light-host.ts");
+const HERE = dirname(fileURLToPath(import.meta.url));
+const HOST = join(HERE, "light-host.ts");
+/** The repo's pinned Node (type stripping needs Node 24), whatever runs this file. */
+const REPO_NODE = join(HERE, "..", "..", "..", "node_modules", ".bin", "node");
 
 export const hostMessageSchema = z.object({
   op: z.literal("exit"),
@@ -50,7 +53,7 @@ export class LightRunner implements ProcessRunner {
     if (this.#host && this.#host.exitCode === null) return this.#host;
     const [file, ...args] = [
       ...this.#o.execPrefix,
-      this.#o.nodeBinary ?? process.execPath,
+      this.#o.nodeBinary ?? REPO_NODE,
       HOST,
       this.#o.hostLogFile,
     ];
