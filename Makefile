@@ -9,14 +9,16 @@ NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
 .PHONY: help test demo cluster-up cluster-down e2e bench bench-scale deps tools control-plane typecheck lint format \
-        unit integration check-generated generate
+        unit integration check-generated generate helm helm-lint
 
 help:
 	@echo "make demo          zero-loss rollout demo on the local control plane"
 	@echo "make test          typecheck, lint, generated-file checks, unit and integration tests"
 	@echo "make cluster-up    start the local control plane + node agent; prints export KUBECONFIG=..."
 	@echo "make cluster-down  stop it"
-	@echo "make e2e           the scenario tests on kind (needs Docker)"
+	@echo "make e2e           the scenario tests on kind (needs Docker and kind)"
+	@echo "make helm-lint     helm lint + helm template of charts/quiesce-operator (part of make test)"
+	@echo "kubectl quiesce    plugin: put operator/cli/kubectl-quiesce.ts on PATH as kubectl-quiesce (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
 	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods)"
 
@@ -46,17 +48,33 @@ format: deps
 
 generate: deps
 	$(NODE) hack/gen-crd.ts
+	$(NODE) hack/sync-chart-crds.ts
+	$(NODE) hack/gen-docs.ts
 
 check-generated: deps
 	$(NODE) hack/gen-crd.ts --check
+	$(NODE) hack/sync-chart-crds.ts --check
+	$(NODE) hack/gen-docs.ts --check
+
+# Helm v3 built from the Go module proxy into the cache (like the control plane); reused after the first build.
+helm: tools
+	@bash hack/helm.sh >/dev/null
+
+CHART := charts/quiesce-operator
+helm-lint: helm
+	@h=$$(bash hack/helm.sh); \
+	for values in "" "-f $(CHART)/ci/all-features-values.yaml"; do \
+	  $$h lint --strict $(CHART) $$values; \
+	  $$h template quiesce-operator $(CHART) --namespace quiesce-system --include-crds $$values >/dev/null; \
+	done; echo "helm-lint: chart lints and renders (defaults, all features)"
 
 unit: deps
 	vitest run --project unit
 
-integration: deps control-plane
+integration: deps control-plane helm
 	vitest run --project integration
 
-test: deps control-plane typecheck lint check-generated unit integration
+test: deps control-plane typecheck lint check-generated helm-lint unit integration
 
 cluster-up: deps control-plane
 	@$(NODE) hack/cluster/main.ts up --dir $(CLUSTER_DIR)
@@ -68,8 +86,9 @@ cluster-down: deps
 demo: deps control-plane
 	@$(NODE) hack/demo/main.ts
 
-e2e:
-	@echo "make e2e: not built yet (issue #6: kind + Helm e2e)." >&2; exit 2
+# kind cluster, images, helm install, then the scenario tests against it (test/e2e). Needs Docker and kind.
+e2e: deps helm
+	@bash hack/e2e.sh
 
 # Not part of `make test`. BENCH_RUNS=N repeats each scenario N times (default 3).
 bench: deps control-plane
