@@ -12,6 +12,9 @@ import {
 } from "./admission-review.ts";
 import type { CertificatePair } from "./certificates.ts";
 
+/** Idle keep-alive connections are kept longer than any API server keeps them (Go: 90 s). */
+export const WEBHOOK_KEEP_ALIVE_MS = 120_000;
+
 export const MUTATE_PODS_PATH = "/mutate-pods";
 export const VALIDATE_POD_DELETION_PATH = "/validate-pod-deletion";
 export const HEALTHZ_PATH = "/healthz";
@@ -167,6 +170,10 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
   );
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  // The API server keeps idle connections for 90 s (Go's transport default) and does not retry a POST on a
+  // connection the server closed meanwhile: with Node's 5 s default the race fails the call, and failurePolicy
+  // Ignore then lets a pod DELETE through without its drain. Outlive the client's idle timeout instead.
+  server.keepAliveTimeout = WEBHOOK_KEEP_ALIVE_MS;
   server.on("tlsClientError", (error) => log?.debug({ err: error.message }, "TLS handshake failed"));
   server.on("clientError", (error, socket) => {
     log?.debug({ err: error.message }, "bad HTTP request");
