@@ -4,6 +4,7 @@ import { Agent, request } from "node:https";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   createMutatePodsHandler,
+  createPodDeletionHandler,
   createWebhookServer,
   type GeneratedCertificates,
   generateWebhookCertificates,
@@ -20,7 +21,17 @@ beforeAll(async () => {
   certs = await generateWebhookCertificates({ dnsNames: ["localhost"] });
   webhooks = createWebhookServer({
     tls: { cert: certs.cert, key: certs.key },
-    handlers: { "mutate-pods": createMutatePodsHandler({ listPolicies: () => [policy()] }) },
+    handlers: {
+      "mutate-pods": createMutatePodsHandler({ listPolicies: () => [policy()] }),
+      "validate-pod-deletion": createPodDeletionHandler({
+        listPolicies: () => [policy()],
+        getPod: async () => undefined,
+        startDrain: async () => {},
+        reportDryRun: async () => {},
+        breakGlassUsed: async () => {},
+        now: () => new Date(),
+      }),
+    },
   });
   port = (await webhooks.listen(0)).port;
 });
