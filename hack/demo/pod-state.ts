@@ -5,7 +5,8 @@ import { ANNOTATIONS } from "../../operator/api/pod-annotations.ts";
 export const POD_STATES = ["starting", "serving", "quiescing", "draining", "terminating", "gone"] as const;
 export type PodState = (typeof POD_STATES)[number];
 
-const QUIESCING = new Set(["Requested", "Settling", "Quiescing"]);
+// "Requested" (waiting for the budget) is not here: such a pod still serves until its drain starts.
+const QUIESCING = new Set(["Settling", "Quiescing"]);
 const DRAINING = new Set(["Draining", "Drained", "TimedOut"]);
 
 export function podStateOf(pod: V1Pod): PodState {

@@ -21,7 +21,7 @@ describe("podStateOf", () => {
     [{ ready: false }, "starting"],
     [{ ready: true }, "serving"],
     [{ ready: false, state: "Settling" }, "quiescing"],
-    [{ ready: false, state: "Requested" }, "quiescing"],
+    [{ ready: true, state: "Requested" }, "serving"],
     [{ ready: false, state: "Draining" }, "draining"],
     [{ ready: false, state: "Drained" }, "draining"],
     [{ ready: true, state: "Serving" }, "serving"],
