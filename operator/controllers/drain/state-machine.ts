@@ -256,7 +256,9 @@ function active(ctx: Ctx): StepResult {
     return withPrefix(prefix, finish(ctx, "Drained"));
   }
   const deadline = (state.startedAt ?? now) + ctx.timeoutMs;
-  if (now >= deadline) return withPrefix(prefix, finish(ctx, "TimedOut"));
+  // An endpoint failure seen in the step that also ends the settle or the drain is still reported.
+  const failure = failureEvents(ctx, probe);
+  if (now >= deadline) return withPrefix([...prefix, ...failure], finish(ctx, "TimedOut", probe));
   const wait = (ms: number) => requeue(Math.max(0, Math.min(ms, deadline - now)));
 
   if (state.phase === "Settling") {
@@ -265,7 +267,7 @@ function active(ctx: Ctx): StepResult {
       if (now >= settledAt) return withPrefix(prefix, finish(ctx, "Drained"));
       return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs, settledAt - now))]));
     }
-    if (now >= settledAt) return withPrefix(prefix, toQuiescing(ctx));
+    if (now >= settledAt) return withPrefix([...prefix, ...failure], toQuiescing(ctx));
     if (probe?.ok) {
       if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
         // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
@@ -318,10 +320,22 @@ function toQuiescing(ctx: Ctx): StepResult {
   return stay(ctx, next, [requeue(0)]);
 }
 
+function failureText(probe: ProbeResult): string {
+  return probe.ok ? "" : `${probe.kind}: ${probe.message}`.slice(0, 300);
+}
+
+/** The EndpointError Event for a failed call, unless the same error was already reported. */
+function failureEvents(ctx: Ctx, probe: ProbeResult | undefined): DrainAction[] {
+  if (!probe || probe.ok) return [];
+  const text = failureText(probe);
+  if (ctx.state.lastError === text) return [];
+  return [event("Warning", "EndpointError", `quiesce endpoint error during ${ctx.state.phase}: ${text}`)];
+}
+
 /** An endpoint call failed (or was not made): note it once as an Event, and poll again. */
 function probeFailed(ctx: Ctx, probe: ProbeResult | undefined, again: DrainAction): StepResult {
   if (!probe || probe.ok) return stay(ctx, ctx.state, [again]);
-  const text = `${probe.kind}: ${probe.message}`.slice(0, 300);
+  const text = failureText(probe);
   const next = { ...ctx.state, lastError: text };
   const actions: DrainAction[] = [];
   if (ctx.state.lastError !== text) {
@@ -333,7 +347,7 @@ function probeFailed(ctx: Ctx, probe: ProbeResult | undefined, again: DrainActio
   return stay(ctx, next, actions);
 }
 
-function finish(ctx: Ctx, how: "Drained" | "TimedOut"): StepResult {
+function finish(ctx: Ctx, how: "Drained" | "TimedOut", probe?: ProbeResult): StepResult {
   const { state, now, policy } = ctx;
   const elapsed = ((now - (state.startedAt ?? now)) / 1000).toFixed(1);
   const keep = how === "TimedOut" && policy.drain.onTimeout === "Keep";
@@ -353,7 +367,11 @@ function finish(ctx: Ctx, how: "Drained" | "TimedOut"): StepResult {
   } else {
     const left = state.inFlight === undefined ? "" : ` with ${state.inFlight} in flight`;
     const then = keep ? "keeping pod (onTimeout: Keep)" : `${removal} pod`;
-    actions.push(event("Warning", "DrainTimedOut", `drain timed out after ${elapsed}s${left}; ${then}`));
+    const error = probe && !probe.ok ? failureText(probe) : state.lastError;
+    const why = error ? ` (last endpoint error: ${error})` : "";
+    actions.push(
+      event("Warning", "DrainTimedOut", `drain timed out after ${elapsed}s${left}${why}; ${then}`),
+    );
   }
   if (keep) return { state: next, actions, done: true };
   actions.push(removalAction(state), requeue(ctx.pollMs));

@@ -151,8 +151,37 @@ describe("drain state machine: paths", () => {
     const r = reconcile(base("Draining", { inFlight: 2 }), p, T0 + 31_000, fail("timeout"));
     expect(r).toMatchObject({ done: true, state: { phase: "TimedOut", outcome: "Kept" } });
     expect(removes(r)).toBe(false);
-    expect(events(r)[0]).toContain("keeping pod (onTimeout: Keep)");
+    expect(events(r).find((e) => e.includes("DrainTimedOut"))).toContain("keeping pod (onTimeout: Keep)");
     expect(step(r.state, present, T0 + 40_000, p)).toMatchObject({ done: true, actions: [] });
+  });
+
+  it("reports an endpoint error seen in the step that reaches the deadline, in its own Event and the timeout's", () => {
+    const p = policy({ drain: { timeoutSeconds: 30 } });
+    const r = reconcile(base("Quiescing"), p, T0 + 31_000, fail("timeout"));
+    expect(r.state.phase).toBe("TimedOut");
+    const [error, timedOut] = [
+      events(r).find((e) => e.includes("EndpointError")),
+      events(r).find((e) => e.includes("DrainTimedOut")),
+    ];
+    expect(error).toContain("timeout: timeout happened");
+    expect(timedOut).toContain("(last endpoint error: timeout: timeout happened)");
+    // Already reported in an earlier step: the timeout names it, no second EndpointError.
+    const again = reconcile(
+      base("Draining", { lastError: "timeout: timeout happened" }),
+      p,
+      T0 + 31_000,
+      fail("timeout"),
+    );
+    expect(events(again).filter((e) => e.includes("EndpointError"))).toEqual([]);
+  });
+
+  it("reports an endpoint error seen in the step that ends the settle time", () => {
+    const p = policy({ drain: { timeoutSeconds: 30, settleSeconds: 1 } });
+    const r = reconcile(base("Settling", { phaseEnteredAt: T0 }), p, T0 + 1500, fail("refused"));
+    expect(r.state.phase).toBe("Quiescing");
+    expect(
+      events(r).some((e) => e.includes("EndpointError") && e.includes("refused: refused happened")),
+    ).toBe(true);
   });
 
   it("a drained answer wins over a deadline it arrived at", () => {
