@@ -59,8 +59,9 @@ const startedAtOf = (p: V1Pod | undefined) => {
 
 // Slack on top of "timeout + one poll interval": the reconcile that notices the deadline makes one endpoint call
 // and three API writes (annotations, Event, delete), and this test sees the deletion by polling every 100 ms, on a
-// 2-core machine shared with the control plane and the pods.
-const SLACK_MS = 1500;
+// 2-core machine shared with the control plane, the pods and other engineers' runs (those three writes were seen to
+// take 2.2 s at load average 8).
+const SLACK_MS = 2500;
 
 // Tests in this file run concurrently (each in its own namespace) to keep the run short; the operator serves them all.
 describe.concurrent("removals go through the drain", () => {
@@ -189,7 +190,14 @@ describe.concurrent("removals go through the drain", () => {
 
   it("kubectl delete pod: denied with a message a person understands, then drained and deleted", async () => {
     const ns = await namespace("delete");
-    await createPolicy(apis, "web", ns, samplePolicySpec("web", { timeoutSeconds: 60, settleSeconds: 2 }));
+    // A long poll interval, so "deleted at once when drained" is told apart from "deleted at the next poll".
+    const pollIntervalSeconds = 5;
+    await createPolicy(
+      apis,
+      "web",
+      ns,
+      samplePolicySpec("web", { timeoutSeconds: 60, settleSeconds: 2, pollIntervalSeconds }),
+    );
     const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
     if (!pod) throw new Error("no pod");
     const held = await holdWork(ipOf(pod), 4000);
@@ -204,9 +212,18 @@ describe.concurrent("removals go through the drain", () => {
     expect(denied?.message).toContain(
       `kubectl annotate pod -n ${ns} ${nameOf(pod)} quiesce.dev/break-glass=`,
     );
-    // The pod leaves the ready endpoints (the DELETE-to-out-of-endpoints latency).
+    // The pod leaves the ready endpoints (the DELETE-to-out-of-endpoints latency): the operator's part ends when
+    // the gate is False, the rest is the node's Ready update and the EndpointSlice controller.
+    let gateFalseAt: number | undefined;
     const outAt = await waitFor(
-      async () => (!(await readyServiceAddresses(discovery, ns, "web")).includes(ipOf(pod)) ? Date.now() : 0),
+      async () => {
+        const [p, ready] = await Promise.all([
+          readPod(apis, ns, nameOf(pod)),
+          readyServiceAddresses(discovery, ns, "web"),
+        ]);
+        if (gateFalseAt === undefined && servingGate(p) === "False") gateFalseAt = Date.now();
+        return ready.includes(ipOf(pod)) ? 0 : Date.now();
+      },
       { timeoutMs: 10_000, intervalMs: 25, what: "the pod out of the ready endpoints" },
     );
     // A second delete while it drains is denied again, with its progress.
@@ -233,13 +250,15 @@ describe.concurrent("removals go through the drain", () => {
     expect(drainAnnotation(lastSeen, "reason")).toBe("delete");
     const drainedAt = Date.parse(drainAnnotation(lastSeen, "phaseEnteredAt") ?? "");
     const drainedToDeletedMs = removed.at - drainedAt;
-    expect(drainedToDeletedMs).toBeLessThanOrEqual(1000 + 1000); // one poll interval + 1 s
+    // Well inside one poll interval (the acceptance allows poll + 1 s); the margin covers a loaded 2-core machine.
+    expect(drainedToDeletedMs).toBeLessThan(pollIntervalSeconds * 1000 - 1000);
     const reasons = (await podEvents(apis, ns, nameOf(pod))).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(["QuiesceStarted", "Drained"]));
     console.log(
       JSON.stringify({
         measure: "kubectl-delete",
         deleteToOutOfEndpointsMs: outAt - asked,
+        deleteToGateFalseObservedMs: gateFalseAt === undefined ? null : gateFalseAt - asked,
         drainedToDeletedObservedMs: drainedToDeletedMs,
       }),
     );
@@ -250,17 +269,20 @@ describe.concurrent("removals go through the drain", () => {
     await createPolicy(apis, "web", ns, samplePolicySpec("web", { timeoutSeconds: 60, settleSeconds: 2 }));
     const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
     if (!pod) throw new Error("no pod");
-    const held = await holdWork(ipOf(pod), 4000);
+    const held = await holdWork(ipOf(pod), 8000);
     const refused = await evictPod(apis, ns, nameOf(pod));
     expect(refused?.code).toBe(429);
     expect(refused?.message).toMatch(
       new RegExp(`pod is draining under QuiescePolicy ${ns}/web: .*evicted when drained or by `),
     );
     // `kubectl drain` retries: while the drain runs, every retry is refused too.
-    await waitFor(async () => drainAnnotation(await readPod(apis, ns, nameOf(pod)), "state") === "Draining", {
-      timeoutMs: 15_000,
-      what: "drain reaching Draining",
-    });
+    await waitFor(
+      async () =>
+        ["Quiescing", "Draining"].includes(
+          drainAnnotation(await readPod(apis, ns, nameOf(pod)), "state") ?? "",
+        ),
+      { timeoutMs: 15_000, what: "the app asked to quiesce" },
+    );
     expect((await evictPod(apis, ns, nameOf(pod)))?.code).toBe(429);
     let lastSeen: V1Pod | undefined;
     await waitFor(
@@ -299,7 +321,6 @@ describe.concurrent("removals go through the drain", () => {
     for (const h of held) expect((await h.done).status).toBe(200);
     for (const pod of pods) {
       const last = seen.get(nameOf(pod));
-      expect(drainAnnotation(last, "state")).toBe("Drained");
       expect(drainAnnotation(last, "reason")).toBe("delete");
       const reasons = (await podEvents(apis, ns, nameOf(pod))).map((e) => e.reason);
       expect(reasons).toEqual(expect.arrayContaining(["QuiesceStarted", "Drained"]));
