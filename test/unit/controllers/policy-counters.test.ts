@@ -15,7 +15,10 @@ function setup() {
   const custom = {
     patchNamespacedCustomObjectStatus: async (req: { body: { status: QuiescePolicyStatus } }) => {
       writes.push(req.body.status);
-      if (gate.blocked) await new Promise<void>((r) => (release = r));
+      if (gate.blocked)
+        await new Promise<void>((r) => {
+          release = r;
+        });
       p.status = req.body.status;
       return {};
     },
