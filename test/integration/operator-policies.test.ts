@@ -132,11 +132,18 @@ describe("QuiescePolicy API", () => {
       async () => {
         const p = await readPolicy(apis, ns, "web");
         const s = p.status;
-        if (s?.pods?.matched === 2 && s.pods.serving === 2 && s.observedGeneration === p.metadata.generation)
+        // The Deployment's own status (ready replicas) lags its pods by a sync: wait for both.
+        const rolledOut = s?.rollouts?.[0]?.ready === 2;
+        if (
+          s?.pods?.matched === 2 &&
+          s.pods.serving === 2 &&
+          rolledOut &&
+          s.observedGeneration === p.metadata.generation
+        )
           return s;
         throw new Error(`status: ${JSON.stringify(s)}`);
       },
-      { timeoutMs: 20_000, what: "status counting 2 matched, 2 serving" },
+      { timeoutMs: 20_000, what: "status counting 2 matched, 2 serving, 2 ready" },
     );
     expect(status.pods?.quiescing).toBe(0);
     expect(status.conditions?.find((c) => c.type === "Ready")).toMatchObject({

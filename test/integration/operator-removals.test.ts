@@ -7,18 +7,21 @@ import { waitFor } from "../harness/wait-for.ts";
 import {
   deleteNamespaceWithoutDrains,
   deletePod,
-  deletionRequestedAt,
   drainAnnotation,
   evictPod,
   holdWork,
+  phaseEnteredAt,
+  phaseOf,
   podEvents,
   readPod,
   readPolicy,
   readyServiceAddresses,
+  removalSeen,
   scaleDeployment,
   servingGate,
   waitForEvent,
   waitPodRemoved,
+  watchPod,
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
@@ -57,11 +60,13 @@ const startedAtOf = (p: V1Pod | undefined) => {
   return v === undefined ? undefined : Date.parse(v);
 };
 
-// Slack on top of "timeout + one poll interval": the reconcile that notices the deadline makes one endpoint call
-// and three API writes (annotations, Event, delete), and this test sees the deletion by polling every 100 ms, on a
-// 2-core machine shared with the control plane, the pods and other engineers' runs (those three writes were seen to
-// take 2.2 s at load average 8).
-const SLACK_MS = 2500;
+// Bounds on a 2-core machine shared with the control plane, the pods and other engineers' runs (load average 8-13
+// was seen). The operator's decision (its own clock, on the pod) may come late by its timers and the step's endpoint
+// call: DECISION_SLACK_MS. Its three API writes after deciding (annotations, Event, delete) were seen to take up to
+// 3.8 s at load average 11: WRITES_SLACK_MS bounds them loosely (a removal left to the ReplicaSet controller's
+// retries, whose backoff doubles past that, or never made, would still fail).
+const DECISION_SLACK_MS = 1000;
+const WRITES_SLACK_MS = 6000;
 
 // Tests in this file run concurrently (each in its own namespace) to keep the run short; the operator serves them all.
 describe.concurrent("removals go through the drain", () => {
@@ -72,26 +77,25 @@ describe.concurrent("removals go through the drain", () => {
     const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
     if (!pod) throw new Error("no pod");
     const held = await holdWork(ipOf(pod), 600_000);
+    const watch = await watchPod(kc, ns, nameOf(pod));
     try {
       const denied = await deletePod(apis, ns, nameOf(pod));
       expect(denied?.code).toBe(403);
-      const draining = await waitFor(
-        async () => {
-          const p = await readPod(apis, ns, nameOf(pod));
-          return drainAnnotation(p, "state") === "Draining" ? p : undefined;
-        },
-        { timeoutMs: 15_000, what: "drain reaching Draining" },
-      );
-      const startedAt = startedAtOf(draining);
-      if (startedAt === undefined) throw new Error("no started-at annotation");
+      await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 30_000);
+      await waitFor(() => removalSeen(watch), { timeoutMs: 5_000, what: "the removal in the watch" });
+      const draining = watch.first((p) => phaseOf(p) === "Draining")?.pod;
       expect(drainAnnotation(draining, "inFlight")).toBe("1");
-      const removed = await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 30_000);
-      const latest = startedAt + timeoutSeconds * 1000 + 1000 + SLACK_MS;
-      expect(removed.at).toBeLessThanOrEqual(latest);
-      // Not early either: the API server's deletion time (whole seconds, truncated) is at or after the deadline.
-      const requested = removed.pod ? deletionRequestedAt(removed.pod) : undefined;
-      if (requested !== undefined)
-        expect(requested).toBeGreaterThanOrEqual(startedAt + timeoutSeconds * 1000 - 1000);
+      const timedOut = watch.first((p) => phaseOf(p) === "TimedOut")?.pod;
+      const startedAt = startedAtOf(timedOut);
+      if (startedAt === undefined) throw new Error("no started-at annotation");
+      // The operator decides at the deadline, within one poll interval (its timers may run late on a loaded
+      // machine, and the step's endpoint call comes first: DECISION_SLACK_MS).
+      const decidedAt = phaseEnteredAt(timedOut);
+      expect(decidedAt).toBeGreaterThanOrEqual(startedAt + timeoutSeconds * 1000);
+      expect(decidedAt).toBeLessThanOrEqual(startedAt + timeoutSeconds * 1000 + 1000 + DECISION_SLACK_MS);
+      // ...and removes the pod right after (three API writes; their latency depends on the machine's load).
+      const removedAt = removalSeen(watch) ?? Number.NaN;
+      expect(removedAt - decidedAt).toBeLessThanOrEqual(WRITES_SLACK_MS);
       const event = await waitForEvent(apis, ns, nameOf(pod), "DrainTimedOut", 5_000);
       expect(event.type).toBe("Warning");
       expect(event.message).toMatch(/drain timed out after 6\.\d+s with 1 in flight; deleting pod/);
@@ -99,10 +103,12 @@ describe.concurrent("removals go through the drain", () => {
         JSON.stringify({
           measure: "timeout-to-removal",
           timeoutSeconds,
-          startedToRemovedObservedMs: removed.at - startedAt,
+          startedToDecidedMs: decidedAt - startedAt,
+          decidedToRemovalSeenMs: removedAt - decidedAt,
         }),
       );
     } finally {
+      watch.stop();
       held.abort();
     }
   });
@@ -124,7 +130,7 @@ describe.concurrent("removals go through the drain", () => {
       const event = await waitForEvent(apis, ns, nameOf(pod), "DrainTimedOut", 30_000);
       expect(event.message).toContain("keeping pod (onTimeout: Keep)");
       // One poll interval plus slack after the timeout: a pod that was going to be deleted would be terminating.
-      await new Promise((r) => setTimeout(r, 1000 + SLACK_MS));
+      await new Promise((r) => setTimeout(r, 1000 + DECISION_SLACK_MS + 1000));
       const kept = await readPod(apis, ns, nameOf(pod));
       expect(kept?.metadata?.uid).toBe(uidOf(pod));
       expect(kept?.metadata?.deletionTimestamp).toBeUndefined();
@@ -201,6 +207,7 @@ describe.concurrent("removals go through the drain", () => {
     const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
     if (!pod) throw new Error("no pod");
     const held = await holdWork(ipOf(pod), 4000);
+    const watch = await watchPod(kc, ns, nameOf(pod));
     const asked = Date.now();
     const denied = await deletePod(apis, ns, nameOf(pod));
     expect(denied?.code).toBe(403);
@@ -230,28 +237,22 @@ describe.concurrent("removals go through the drain", () => {
     const again = await deletePod(apis, ns, nameOf(pod));
     expect(again?.code).toBe(403);
     expect(again?.message).toContain("pod is draining under QuiescePolicy");
-    let lastSeen: V1Pod | undefined;
-    const removed = await waitFor(
-      async () => {
-        const p = await readPod(apis, ns, nameOf(pod));
-        if (p?.metadata?.uid === uidOf(pod) && !p.metadata?.deletionTimestamp) {
-          lastSeen = p;
-          return undefined;
-        }
-        return { at: Date.now(), pod: p };
-      },
-      { timeoutMs: 30_000, intervalMs: 50, what: "the pod deleted by the operator" },
-    );
+    await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 30_000);
+    const removedAt = await waitFor(() => removalSeen(watch), {
+      timeoutMs: 5_000,
+      what: "the removal in the watch",
+    });
+    watch.stop();
     const response = await held.done;
     expect(response.status).toBe(200);
     expect(response.body).toContain('"work":"done"');
-    expect(response.endedAt).toBeLessThanOrEqual(removed.at);
-    expect(drainAnnotation(lastSeen, "state")).toBe("Drained");
-    expect(drainAnnotation(lastSeen, "reason")).toBe("delete");
-    const drainedAt = Date.parse(drainAnnotation(lastSeen, "phaseEnteredAt") ?? "");
-    const drainedToDeletedMs = removed.at - drainedAt;
-    // Well inside one poll interval (the acceptance allows poll + 1 s); the margin covers a loaded 2-core machine.
-    expect(drainedToDeletedMs).toBeLessThan(pollIntervalSeconds * 1000 - 1000);
+    expect(response.endedAt).toBeLessThanOrEqual(removedAt);
+    const drained = watch.first((p) => phaseOf(p) === "Drained")?.pod;
+    expect(drainAnnotation(drained, "reason")).toBe("delete");
+    const drainedToDeletedMs = removedAt - phaseEnteredAt(drained);
+    // The acceptance bound: one poll interval + 1 s. With a 5 s interval, a removal that waited for the next poll
+    // would be near the bound; the operator's own delete right after the decision is seen well inside it.
+    expect(drainedToDeletedMs).toBeLessThanOrEqual(pollIntervalSeconds * 1000 + 1000);
     const reasons = (await podEvents(apis, ns, nameOf(pod))).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(["QuiesceStarted", "Drained"]));
     console.log(

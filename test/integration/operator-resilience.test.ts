@@ -10,11 +10,15 @@ import {
   deletePod,
   drainAnnotation,
   holdWork,
+  phaseEnteredAt,
+  phaseOf,
   podEvents,
   readPod,
   readyServiceAddresses,
+  removalSeen,
   waitForEvent,
   waitPodRemoved,
+  watchPod,
 } from "../scenarios/drain-steps.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
@@ -99,9 +103,11 @@ const MISBEHAVIOURS = [
 ];
 const TIMEOUT_SECONDS = 6;
 const REQUEST_TIMEOUT_SECONDS = 1;
-// A step that finds the deadline passed may first wait out one endpoint call (requestTimeoutSeconds), then makes
-// three API writes (seen to take 2.2 s at load average 8 on this 2-core machine); the test polls every 100 ms.
-const SLACK_MS = 2500;
+// The operator decides at the deadline within one poll interval, after at most one endpoint call
+// (requestTimeoutSeconds); its timers may run late on this loaded 2-core machine (DECISION_SLACK_MS). Its three API
+// writes after deciding were seen to take up to 3.8 s at load average 11 (WRITES_SLACK_MS, a loose bound).
+const DECISION_SLACK_MS = 1000;
+const WRITES_SLACK_MS = 6000;
 
 describe("a misbehaving quiesce endpoint", () => {
   it.concurrent.each(
@@ -124,20 +130,22 @@ describe("a misbehaving quiesce endpoint", () => {
       },
       { timeoutMs: 30_000, what: `pod broken-${mode} Ready` },
     );
+    const watch = await watchPod(kc, ns, nameOf(pod));
     expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
-    let startedAt: number | undefined;
-    const removed = await waitFor(
-      async () => {
-        const p = await readPod(apis, ns, nameOf(pod));
-        const started = drainAnnotation(p, "startedAt");
-        if (started) startedAt = Date.parse(started);
-        return p === undefined || p.metadata?.deletionTimestamp ? Date.now() : 0;
-      },
-      { timeoutMs: 40_000, intervalMs: 100, what: `pod broken-${mode} removed` },
+    await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 40_000);
+    const removedAt = await waitFor(() => removalSeen(watch), {
+      timeoutMs: 5_000,
+      what: "the removal in the watch",
+    });
+    watch.stop();
+    const timedOut = watch.first((p) => phaseOf(p) === "TimedOut")?.pod;
+    const startedAt = Date.parse(drainAnnotation(timedOut, "startedAt") ?? "");
+    const decidedAt = phaseEnteredAt(timedOut);
+    expect(decidedAt - startedAt).toBeGreaterThanOrEqual(TIMEOUT_SECONDS * 1000);
+    expect(decidedAt - startedAt).toBeLessThanOrEqual(
+      TIMEOUT_SECONDS * 1000 + REQUEST_TIMEOUT_SECONDS * 1000 + 1000 + DECISION_SLACK_MS,
     );
-    if (startedAt === undefined) throw new Error("the drain never recorded its start");
-    const bound = TIMEOUT_SECONDS * 1000 + REQUEST_TIMEOUT_SECONDS * 1000 + 1000 + SLACK_MS;
-    expect(removed - startedAt).toBeLessThanOrEqual(bound);
+    expect(removedAt - decidedAt).toBeLessThanOrEqual(WRITES_SLACK_MS);
     const events = await podEvents(apis, ns, nameOf(pod));
     const errors = events.filter((e) => e.reason === "EndpointError");
     expect(errors.length).toBeGreaterThanOrEqual(1);

@@ -3,10 +3,12 @@ import { request } from "node:http";
 import {
   type CoreV1Event,
   type DiscoveryV1Api,
+  type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
   type V1Pod,
+  Watch,
 } from "@kubernetes/client-node";
 import { ANNOTATIONS, SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
 import { GROUP, PLURAL, type QuiescePolicy, VERSION } from "../../operator/api/quiesce-policy.ts";
@@ -262,3 +264,45 @@ export function samplePods(
     },
   };
 }
+
+export interface PodVersion {
+  /** When the test received it. */
+  at: number;
+  type: string;
+  pod: V1Pod;
+}
+
+export interface PodWatch {
+  /** Every version of the pod in order, ending with DELETED once it is gone. */
+  readonly versions: readonly PodVersion[];
+  /** The first version matching, if seen yet. */
+  first(match: (pod: V1Pod, type: string) => boolean): PodVersion | undefined;
+  stop(): void;
+}
+
+/** Watches one pod and keeps every version, so short-lived states (Drained for 100 ms) are never missed. */
+export async function watchPod(kc: KubeConfig, namespace: string, name: string): Promise<PodWatch> {
+  const versions: PodVersion[] = [];
+  const controller = await new Watch(kc).watch(
+    `/api/v1/namespaces/${namespace}/pods`,
+    { fieldSelector: `metadata.name=${name}` },
+    (type: string, pod: V1Pod) => versions.push({ at: Date.now(), type, pod }),
+    () => {},
+  );
+  return {
+    versions,
+    first: (match) => versions.find((v) => match(v.pod, v.type)),
+    stop: () => controller.abort(),
+  };
+}
+
+/** The drain phase recorded on a pod version (Serving when none). */
+export const phaseOf = (pod: V1Pod | undefined) => drainAnnotation(pod, "state") ?? "Serving";
+
+/** When the operator entered the pod's current phase (its own clock, ms precision). */
+export const phaseEnteredAt = (pod: V1Pod | undefined) =>
+  Date.parse(drainAnnotation(pod, "phaseEnteredAt") ?? "");
+
+/** When the test first saw the pod terminating or gone. */
+export const removalSeen = (w: PodWatch) =>
+  w.first((p, type) => type === "DELETED" || p.metadata?.deletionTimestamp != null)?.at;
