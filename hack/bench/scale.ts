@@ -191,6 +191,8 @@ async function main(): Promise<void> {
       seconds: Number(drainSeconds.toFixed(1)),
       operatorApiWrites: writes,
       apiWritesPerDrain: Number((writes / Math.max(1, victims.length)).toFixed(2)),
+      // Deletions the webhook let through (e.g. it timed out and failed open) never became drains.
+      apiWritesPerFinishedDrain: Number((writes / Math.max(1, finished)).toFixed(2)),
       operatorCpuSeconds: Number(drainCpu.toFixed(2)),
       outcomes: byOutcome,
     },
