@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
-.PHONY: help test demo cluster-up cluster-down e2e bench bench-scale deps tools control-plane typecheck lint format \
+.PHONY: help test demo cluster-up cluster-down e2e bench bench-scale chaos deps tools control-plane typecheck lint format \
         unit integration check-generated generate helm helm-lint
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "kubectl quiesce    plugin: put operator/cli/kubectl-quiesce.ts on PATH as kubectl-quiesce (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
 	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods)"
+	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~15 min)"
 
 tools:
 	@bash hack/ensure-tools.sh
@@ -96,3 +97,8 @@ bench: deps control-plane
 
 bench-scale: deps control-plane
 	@$(NODE) hack/bench/scale.ts
+
+# Not part of `make test`. Needs root (the pod network namespace). CHAOS_SCALE=0.2 for a short run,
+# CHAOS_FAULTS=leader-sigkill,apiserver-down,watch-cut,endpoints,pod-exit picks faults.
+chaos: deps control-plane
+	@$(NODE) hack/chaos/main.ts

@@ -16,6 +16,11 @@ export interface ControlPlane {
   caFile: string;
   caKeyFile: string;
   processes: ManagedProcess[];
+  /**
+   * Stops one component (by name, e.g. "kube-apiserver"), keeps it down for `downMs`, starts it again with the same
+   * binary, flags and port, and resolves once it is healthy again (fault injection).
+   */
+  restart(name: string, downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +66,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     for (const p of [...started].reverse()) await p.stop();
   };
   const admin = { ca: certs.caCert, cert: certs.adminCert, key: certs.adminKey };
+  const healthChecks = new Map<string, (p: ManagedProcess) => Promise<void>>();
   try {
     const etcd = startProcess(
       "etcd",
@@ -79,6 +85,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log("etcd"),
     );
     started.push(etcd);
+    healthChecks.set("etcd", (p) => waitEtcd(p, `http://127.0.0.1:${etcdPort}/health`, timeout));
     await waitEtcd(etcd, `http://127.0.0.1:${etcdPort}/health`, timeout);
 
     const apiserver = startProcess(
@@ -108,6 +115,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log("kube-apiserver"),
     );
     started.push(apiserver);
+    healthChecks.set("kube-apiserver", (p) => waitHealthy(p, `${server}/readyz`, admin, timeout));
     await waitHealthy(apiserver, `${server}/readyz`, admin, timeout);
 
     const controllerManager = startProcess(
@@ -130,6 +138,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log("kube-controller-manager"),
     );
     started.push(controllerManager);
+    healthChecks.set("kube-controller-manager", (p) =>
+      waitHealthy(p, `https://127.0.0.1:${cmPort}/healthz`, {}, timeout),
+    );
 
     const scheduler = startProcess(
       "kube-scheduler",
@@ -146,6 +157,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       log("kube-scheduler"),
     );
     started.push(scheduler);
+    healthChecks.set("kube-scheduler", (p) =>
+      waitHealthy(p, `https://127.0.0.1:${schedPort}/healthz`, {}, timeout),
+    );
     await Promise.all([
       waitHealthy(controllerManager, `https://127.0.0.1:${cmPort}/healthz`, {}, timeout),
       waitHealthy(scheduler, `https://127.0.0.1:${schedPort}/healthz`, {}, timeout),
@@ -162,6 +176,16 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     caFile: certs.caCert,
     caKeyFile: certs.caKey,
     processes: started,
+    restart: async (name, downMs) => {
+      const index = started.findIndex((p) => p.name === name);
+      const old = started[index];
+      if (old === undefined) throw new Error(`restart: no control-plane process named ${name}`);
+      await old.stop();
+      await new Promise((r) => setTimeout(r, downMs));
+      const fresh = startProcess(old.name, old.binary, [...old.args], old.logFile);
+      started[index] = fresh;
+      await healthChecks.get(name)?.(fresh);
+    },
     stop,
   };
 }

@@ -7,6 +7,9 @@ export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
   readonly logFile: string;
+  /** What was started, so the same process can be started again (ControlPlane.restart). */
+  readonly binary: string;
+  readonly args: readonly string[];
   /** Rejects as soon as the process exits; used to fail a readiness wait fast. */
   readonly exited: Promise<never>;
   isRunning(): boolean;
@@ -52,6 +55,8 @@ export function startProcess(name: string, binary: string, args: string[], logFi
     name,
     pid: child.pid ?? -1,
     logFile,
+    binary,
+    args,
     exited,
     isRunning: () => running,
     async stop(graceMs = 10_000) {

@@ -1,0 +1,320 @@
+// The faults, each injected during rollouts under load, and the per-fault figures (requests, failures, drains,
+// stuck pods, worst overrun past the policy timeout).
+import { readdir, readFile } from "node:fs/promises";
+import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
+import { rolloutRestart } from "../../test/scenarios/workloads.ts";
+import { type DrainRecord, type DrainWatch, isStuck, overrunSeconds } from "./drain-watch.ts";
+import type { ChaosLab } from "./lab.ts";
+import { type RolloutResult, rolloutUnderLoad } from "./rollout.ts";
+import { BROKEN, ENDPOINT_MODES, rollBrokenTo, WEB } from "./workloads.ts";
+
+export interface FaultResult {
+  kind: string;
+  rollouts: number;
+  completedRollouts: number;
+  requests: number;
+  /** Failed requests to pods that stayed up (the target is 0). */
+  failed: number;
+  /** Failed requests to a pod whose process the fault killed (not counted in `failed`). */
+  failedAppDown: number;
+  failuresByReason: Record<string, number>;
+  drains: number;
+  stuckPods: number;
+  maxOverrunSeconds: number;
+  errors: string[];
+  details: Record<string, unknown>;
+}
+
+export interface FaultContext {
+  lab: ChaosLab;
+  drains: DrainWatch;
+  propagationDelayMs: number;
+  /** Epoch ms after which no new rollout starts (the run's time bound). */
+  hardStopAt: number;
+  say: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const STUCK_SLACK_MS = 30_000;
+
+interface Killed {
+  ip: string;
+  at: number;
+}
+
+function tally(result: FaultResult, run: RolloutResult, killed: readonly Killed[]): void {
+  result.rollouts++;
+  if (run.completed) result.completedRollouts++;
+  if (run.error) result.errors.push(run.error);
+  for (const o of run.outcomes) {
+    result.requests++;
+    if (o.ok) continue;
+    if (appWasDown(o, killed)) {
+      result.failedAppDown++;
+      continue;
+    }
+    result.failed++;
+    const reason = o.failure ?? "unknown";
+    result.failuresByReason[reason] = (result.failuresByReason[reason] ?? 0) + 1;
+  }
+}
+
+function appWasDown(o: RequestOutcome, killed: readonly Killed[]): boolean {
+  return killed.some((k) => k.ip === o.endpoint && o.end >= k.at - 100);
+}
+
+/** Waits (bounded) for this fault's drains to end, then counts stuck pods and the worst overrun. */
+async function settleDrains(ctx: FaultContext, result: FaultResult, namespace: string, from: number) {
+  const mine = () =>
+    ctx.drains.records().filter((r) => r.namespace === namespace && (r.startedAt ?? 0) >= from);
+  const limit = Math.max(Date.now(), ...mine().map((r) => (r.deadline ?? 0) + STUCK_SLACK_MS));
+  while (Date.now() < limit && mine().some((r) => r.removedAt === undefined)) await sleep(500);
+  const records = mine();
+  const now = Date.now();
+  result.drains = records.length;
+  result.stuckPods = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS)).length;
+  result.maxOverrunSeconds = Math.max(0, ...records.map(overrunSeconds));
+  const stuck = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS));
+  if (stuck.length > 0) result.details.stuck = stuck.map((r) => `${r.pod} (${r.lastState})`);
+  return records;
+}
+
+function emptyResult(kind: string): FaultResult {
+  return {
+    kind,
+    rollouts: 0,
+    completedRollouts: 0,
+    requests: 0,
+    failed: 0,
+    failedAppDown: 0,
+    failuresByReason: {},
+    drains: 0,
+    stuckPods: 0,
+    maxOverrunSeconds: 0,
+    errors: [],
+    details: {},
+  };
+}
+
+function webRollout(ctx: FaultContext, inject: () => Promise<void>, timeoutMs = 90_000) {
+  return rolloutUnderLoad(ctx.lab, {
+    namespace: WEB.namespace,
+    app: WEB.app,
+    trigger: () => rolloutRestart(ctx.lab.apis, WEB.namespace, WEB.app),
+    inject,
+    propagationDelayMs: ctx.propagationDelayMs,
+    timeoutMs,
+    longConcurrency: 6,
+    shortPerSecond: 20,
+  });
+}
+
+/** Until a drain of this namespace (started after `from`) is in `states`, or `timeoutMs`. */
+async function waitForDrain(
+  ctx: FaultContext,
+  namespace: string,
+  from: number,
+  states: string[],
+  timeoutMs: number,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = ctx.drains
+      .records()
+      .find(
+        (r: DrainRecord) =>
+          r.namespace === namespace &&
+          (r.startedAt ?? 0) >= from &&
+          r.removedAt === undefined &&
+          states.includes(r.lastState),
+      );
+    if (found) return found;
+    await sleep(100);
+  }
+  return undefined;
+}
+
+export async function leaderKill(ctx: FaultContext, rollouts: number): Promise<FaultResult> {
+  const result = emptyResult("leader-sigkill");
+  const from = Date.now();
+  const failovers: number[] = [];
+  let kills = 0;
+  for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
+    const run = await webRollout(ctx, async () => {
+      await sleep(Math.random() * 8000);
+      const killedAt = Date.now();
+      const killed = await ctx.lab.replicas.killLeader();
+      if (killed === undefined) return;
+      kills++;
+      for (let t = 0; t < 100; t++) {
+        const holder = await ctx.lab.replicas.leader();
+        if (holder !== undefined && holder !== killed) {
+          failovers.push((Date.now() - killedAt) / 1000);
+          return;
+        }
+        await sleep(200);
+      }
+    });
+    tally(result, run, []);
+    ctx.say(
+      `  leader-sigkill rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = {
+    ...result.details,
+    kills,
+    failoverSeconds: { max: Math.max(0, ...failovers), mean: mean(failovers) },
+  };
+  return result;
+}
+
+export async function apiserverDown(
+  ctx: FaultContext,
+  rollouts: number,
+  downMs: number,
+): Promise<FaultResult> {
+  const result = emptyResult("apiserver-down");
+  const from = Date.now();
+  for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
+    const started = Date.now();
+    const run = await webRollout(
+      ctx,
+      async () => {
+        await waitForDrain(ctx, WEB.namespace, started - 1000, ["Settling", "Quiescing", "Draining"], 20_000);
+        ctx.say(`  stopping kube-apiserver for ${downMs / 1000} s`);
+        await ctx.lab.plane.restart("kube-apiserver", downMs);
+      },
+      180_000,
+    );
+    tally(result, run, []);
+    ctx.say(
+      `  apiserver-down rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = { ...result.details, downSeconds: downMs / 1000 };
+  return result;
+}
+
+async function informerRestarts(ctx: FaultContext): Promise<number> {
+  let total = 0;
+  for (const id of ctx.lab.replicas.identities()) {
+    const port = ctx.lab.replicas.healthPort(id);
+    const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) })
+      .then((r) => r.text())
+      .catch(() => "");
+    for (const line of text.split("\n")) {
+      if (line.startsWith("quiesce_informer_restarts_total")) total += Number(line.split(" ").pop() ?? 0);
+    }
+  }
+  return total;
+}
+
+export async function watchCut(ctx: FaultContext, rollouts: number): Promise<FaultResult> {
+  const result = emptyResult("watch-connections-cut");
+  const from = Date.now();
+  const before = await informerRestarts(ctx);
+  let cuts = 0;
+  let connections = 0;
+  for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
+    const run = await webRollout(ctx, async () => {
+      for (let c = 0; c < 3; c++) {
+        await sleep(500 + Math.random() * 3000);
+        connections += ctx.lab.apiProxy.cutAll();
+        cuts++;
+      }
+    });
+    tally(result, run, []);
+    ctx.say(
+      `  watch-cut rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = {
+    ...result.details,
+    cuts,
+    connectionsCut: connections,
+    informerRestarts: (await informerRestarts(ctx)) - before,
+  };
+  return result;
+}
+
+/** PIDs of a pod's container processes (the node agent gives each one POD_NAMESPACE and POD_NAME). */
+async function podPids(namespace: string, pod: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const env = await readFile(`/proc/${entry}/environ`, "latin1").catch(() => "");
+    const vars = env.split("\0");
+    if (vars.includes(`POD_NAME=${pod}`) && vars.includes(`POD_NAMESPACE=${namespace}`))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+export async function podDies(ctx: FaultContext, rollouts: number): Promise<FaultResult> {
+  const result = emptyResult("pod-exits-while-draining");
+  const from = Date.now();
+  const killedPods: string[] = [];
+  for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
+    const killed: Killed[] = [];
+    const started = Date.now();
+    const run = await webRollout(ctx, async () => {
+      const drain = await waitForDrain(ctx, WEB.namespace, started - 1000, ["Draining"], 30_000);
+      if (drain?.ip === undefined) return;
+      const pids = await podPids(WEB.namespace, drain.pod);
+      killed.push({ ip: drain.ip, at: Date.now() });
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      if (pids.length > 0) killedPods.push(drain.pod);
+    });
+    tally(result, run, killed);
+    ctx.say(
+      `  pod-exit rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed (incl. the killed pod's)${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = { ...result.details, killedPods };
+  return result;
+}
+
+export async function badEndpoints(ctx: FaultContext): Promise<FaultResult> {
+  const result = emptyResult("misbehaving-quiesce-endpoint");
+  const from = Date.now();
+  const perMode: Record<string, { drains: number; maxOverrunSeconds: number }> = {};
+  for (const [i, mode] of ENDPOINT_MODES.entries()) {
+    if (Date.now() >= ctx.hardStopAt) break;
+    const next = ENDPOINT_MODES[(i + 1) % ENDPOINT_MODES.length] ?? "500";
+    const started = Date.now();
+    const run = await rolloutUnderLoad(ctx.lab, {
+      namespace: BROKEN.namespace,
+      app: BROKEN.app,
+      trigger: () => rollBrokenTo(ctx.lab.apis, next),
+      propagationDelayMs: ctx.propagationDelayMs,
+      timeoutMs: 90_000,
+      longConcurrency: 4,
+      shortPerSecond: 10,
+    });
+    tally(result, run, []);
+    const drains = ctx.drains
+      .records()
+      .filter((r) => r.namespace === BROKEN.namespace && (r.startedAt ?? 0) >= started - 1000);
+    perMode[mode] = { drains: drains.length, maxOverrunSeconds: Math.max(0, ...drains.map(overrunSeconds)) };
+    ctx.say(
+      `  endpoint ${mode}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed, overrun ${perMode[mode]?.maxOverrunSeconds.toFixed(1)} s${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, BROKEN.namespace, from);
+  result.details = { ...result.details, perMode };
+  return result;
+}
+
+function mean(xs: number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
