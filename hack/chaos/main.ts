@@ -27,7 +27,7 @@ const env = z
     /** Comma-separated subset of the faults. */
     CHAOS_FAULTS: z.string().default(FAULTS.join(",")),
     /** No new rollout starts after this many minutes. */
-    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(13),
+    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(11),
     CHAOS_DIR: z.string().default(join(REPO, ".chaos")),
     CHAOS_OUT: z.string().default(join(REPO, "bench", "results", "chaos.json")),
     CHAOS_APISERVER_DOWN_SECONDS: z.coerce.number().int().min(1).max(120).default(20),
@@ -85,11 +85,11 @@ async function main(): Promise<void> {
       `${r.kind}: ${r.rollouts} rollouts, ${r.requests} requests, ${r.failed} failed, ${r.stuckPods} stuck, overrun ${r.maxOverrunSeconds.toFixed(1)} s`,
     );
   };
+  await run("apiserver-down", () => apiserverDown(ctx, n(2), env.CHAOS_APISERVER_DOWN_SECONDS * 1000));
   await run("leader-sigkill", () => leaderKill(ctx, n(20)));
   await run("watch-cut", () => watchCut(ctx, n(3)));
   await run("pod-exit", () => podDies(ctx, n(3)));
   await run("endpoints", () => badEndpoints(ctx));
-  await run("apiserver-down", () => apiserverDown(ctx, n(2), env.CHAOS_APISERVER_DOWN_SECONDS * 1000));
   drains.stop();
 
   const pollSeconds = Math.max(WEB.pollSeconds, BROKEN.pollSeconds);

@@ -6,18 +6,23 @@ import { destination, pino } from "pino";
 import { inject } from "vitest";
 import { type RunningOperator, startOperator } from "../../../operator/app.ts";
 import { type OperatorConfig, parseOperatorConfig } from "../../../operator/config.ts";
+import type { Logger } from "../../../operator/observability/logger.ts";
 import { WEBHOOK_CONFIGURATION_NAME } from "../../../operator/webhooks/index.ts";
 
 export async function startTestOperator(
   kc: KubeConfig,
   overrides: Partial<Record<keyof OperatorConfig, unknown>> = {},
+  /** The operator's logger; a debug-level file logger under the cluster dir by default. */
+  customLogger?: Logger,
 ): Promise<RunningOperator> {
   const logDir = join(inject("clusterDir"), "logs");
   mkdirSync(logDir, { recursive: true });
-  const logger = pino(
-    { level: "debug", base: { test: true } },
-    destination({ dest: join(logDir, "operator.log"), sync: false, append: true }),
-  );
+  const logger =
+    customLogger ??
+    pino(
+      { level: "debug", base: { test: true } },
+      destination({ dest: join(logDir, "operator.log"), sync: false, append: true }),
+    );
   const config = parseOperatorConfig({
     kubeconfig: inject("kubeconfigPath"),
     webhookConfig: "url",
