@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -25,7 +26,7 @@ import {
   PodController,
   podTarget,
 } from "./controllers/drain/pod-controller.ts";
-import { removalRecorder } from "./controllers/drain/removal-requests.ts";
+import { backgroundRecorder, removalRecorder } from "./controllers/drain/removal-requests.ts";
 import { PolicyController } from "./controllers/policy/policy-controller.ts";
 import { selectingPolicies } from "./controllers/policy-match.ts";
 import { startHealthServer } from "./observability/health-server.ts";
@@ -42,6 +43,7 @@ import {
   createWebhookServer,
   generateWebhookCertificates,
   installWebhookConfigurations,
+  WEBHOOK_CONFIGURATION_NAME,
   type WebhookServer,
   writeWebhookCertificates,
 } from "./webhooks/index.ts";
@@ -206,14 +208,17 @@ export async function startOperator(
       throw error;
     }
   };
-  const recordRemoval = removalRecorder({
-    cache,
-    lookups,
-    pods,
-    enqueue: (key) => podQueue.add(key),
-    getPod,
+  const recordRemoval = backgroundRecorder(
+    removalRecorder({
+      cache,
+      lookups,
+      pods,
+      enqueue: (key) => podQueue.add(key),
+      getPod,
+      logger,
+    }),
     logger,
-  });
+  );
   const webhook: WebhookServer = createWebhookServer({
     tls: certs.pair,
     logger,
@@ -330,6 +335,16 @@ export async function startOperator(
       certs.source?.stop();
       await Promise.all([podQueue.shutdown(), policyQueue.shutdown()]);
       cache.stop();
+      if (config.webhookConfig === "url") {
+        // A local operator's URL dies with it: leave nothing behind that points at a closed port.
+        const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+        await admission
+          .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+          .catch(() => undefined);
+        await admission
+          .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+          .catch(() => undefined);
+      }
       await webhook.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));
     },

@@ -39,13 +39,14 @@ export interface PodControllerDeps {
   onOutcome?: DrainOutcomeSink;
 }
 
-const FINISH_REASONS = new Set([
-  "Drained",
-  "DrainTimedOut",
-  "DrainInterrupted",
-  "Unquiesced",
-  "UnquiesceFailed",
-]);
+/** Event reasons that end a drain, and the `outcome` label of quiesce_drains_finished_total for each. */
+const FINISH_OUTCOMES: Record<string, string> = {
+  Drained: "drained",
+  DrainTimedOut: "timed_out",
+  DrainInterrupted: "interrupted",
+  Unquiesced: "unquiesced",
+  UnquiesceFailed: "unquiesce_failed",
+};
 
 export function lookupsFrom(cache: ClusterCache): Lookups {
   return {
@@ -275,8 +276,8 @@ export class PodController {
     const m = this.deps.metrics;
     const state = drainStateOf(pod);
     if (reason === "QuiesceStarted") m.drainsStarted.inc({ reason: state.reason ?? "unknown" });
-    if (!FINISH_REASONS.has(reason)) return;
-    const outcome = reason === "DrainTimedOut" ? "timed_out" : reason.replace(/^Drain/, "").toLowerCase();
+    if (!(reason in FINISH_OUTCOMES)) return;
+    const outcome = FINISH_OUTCOMES[reason] ?? "other";
     m.drainsFinished.inc({ outcome });
     if (state.startedAt !== undefined) m.drainDuration.observe((this.deps.now() - state.startedAt) / 1000);
     this.deps.onOutcome?.(policy.metadata.namespace, policy.metadata.name, reason);

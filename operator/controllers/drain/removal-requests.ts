@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { type RemovalReason, SERVING, toAnnotations } from "../../api/pod-annotations.ts";
 import type { ClusterCache } from "../../cluster/cache.ts";
 import type { PodWriter } from "../../cluster/pods.ts";
+import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { StartDrainEffect } from "../../webhooks/deletion-gate.ts";
 import { drainStateOf, isTerminating } from "../workloads/pod-facts.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
@@ -88,8 +89,34 @@ export function withinReplicaSetExcess(
   return marked.length < siblings.length - desired;
 }
 
+/** How long our own removal records stand in for the cache's copy (the informer catches up well within it). */
+const RECENT_MS = 30_000;
+
 export function removalRecorder(deps: RemovalRequestDeps) {
-  return async (effect: StartDrainEffect): Promise<void> => {
+  // Records are serialized per namespace, and our latest writes overlay the cache, so two removals racing each
+  // other cannot both pass the ReplicaSet excess cap.
+  const lock = new KeyedMutex();
+  const recent = new Map<string, { pod: V1Pod; at: number }>();
+  const overlay = (pods: readonly V1Pod[]) => {
+    const now = Date.now();
+    for (const [uid, entry] of recent) if (now - entry.at > RECENT_MS) recent.delete(uid);
+    return pods.map((p) => recent.get(p.metadata?.uid ?? "")?.pod ?? p);
+  };
+  return (effect: StartDrainEffect): Promise<void> =>
+    lock.run(effect.pod.namespace, () =>
+      record(effect, deps, overlay, (pod) => {
+        recent.set(pod.metadata?.uid ?? "", { pod, at: Date.now() });
+      }),
+    );
+}
+
+async function record(
+  effect: StartDrainEffect,
+  deps: RemovalRequestDeps,
+  overlay: (pods: readonly V1Pod[]) => V1Pod[],
+  remember: (pod: V1Pod) => void,
+): Promise<void> {
+  {
     const { namespace, name } = effect.pod;
     const pod = await deps.getPod(namespace, name);
     if (pod === undefined) return;
@@ -99,7 +126,7 @@ export function removalRecorder(deps: RemovalRequestDeps) {
       deps.enqueue(`${namespace}/${name}`);
       return;
     }
-    const namespacePods = deps.cache.pods.list(namespace);
+    const namespacePods = overlay(deps.cache.pods.list(namespace));
     const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
     const reason = refineReason(effect, pod, deps.lookups, namespacePods);
     if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
@@ -119,10 +146,60 @@ export function removalRecorder(deps: RemovalRequestDeps) {
     const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
     if (written === undefined)
       throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
+    remember(written);
     deps.logger.info(
       { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
       "removal requested",
     );
     deps.enqueue(`${namespace}/${name}`);
+  }
+}
+
+/**
+ * Runs removal records off the admission path: the webhook waits at most `answerWithinMs` for the record (so in
+ * normal conditions the pod is marked before the deleter hears "denied"), and a record that takes longer, because
+ * the API server is overloaded, finishes in the background with retries instead of timing out the webhook, which
+ * with failurePolicy Ignore would let the removal through undrained. One record per pod at a time.
+ */
+export function backgroundRecorder(
+  recordRemoval: (effect: StartDrainEffect) => Promise<void>,
+  logger: Logger,
+  options: { answerWithinMs?: number; attempts?: number } = {},
+) {
+  const running = new Map<string, Promise<void>>();
+  const attempts = options.attempts ?? 6;
+  const attempt = async (effect: StartDrainEffect) => {
+    for (let i = 1; ; i++) {
+      try {
+        await recordRemoval(effect);
+        return;
+      } catch (error) {
+        const { namespace, name } = effect.pod;
+        if (i >= attempts) {
+          logger.error(
+            { controller: "drain", namespace, pod: name, err: String(error) },
+            "removal not recorded; the deleter's retry will ask again",
+          );
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** i)));
+      }
+    }
+  };
+  return async (effect: StartDrainEffect): Promise<void> => {
+    const key = `${effect.pod.namespace}/${effect.pod.name}`;
+    let job = running.get(key);
+    if (job === undefined) {
+      job = attempt(effect).finally(() => running.delete(key));
+      running.set(key, job);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      job,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, options.answerWithinMs ?? 1500);
+      }),
+    ]);
+    clearTimeout(timer);
   };
 }
