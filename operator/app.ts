@@ -27,8 +27,11 @@ import {
   podTarget,
 } from "./controllers/drain/pod-controller.ts";
 import { backgroundRecorder, removalRecorder } from "./controllers/drain/removal-requests.ts";
+import { MaintenanceController } from "./controllers/maintenance/maintenance-controller.ts";
+import { MAINTENANCE_ANNOTATION, maintenanceOf } from "./controllers/maintenance/maintenance-mode.ts";
 import { PolicyController } from "./controllers/policy/policy-controller.ts";
 import { selectingPolicies } from "./controllers/policy-match.ts";
+import { ownershipOf } from "./controllers/workloads/workload.ts";
 import { startHealthServer } from "./observability/health-server.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
@@ -175,6 +178,16 @@ export async function startOperator(
     },
   });
   const podQueue = queueFor("drain", podController.reconcile, config.workers, metrics, logger);
+  const maintenanceController = new MaintenanceController({
+    cache,
+    lookups,
+    pods,
+    events,
+    enqueuePod: (key) => podQueue.add(key),
+    logger,
+    now: () => Date.now(),
+  });
+  const maintenanceQueue = queueFor("maintenance", maintenanceController.reconcile, 2, metrics, logger);
   const policyQueue = queueFor("policy", policyController.reconcile, 2, metrics, logger);
 
   const enqueuePolicies = (pod: V1Pod) => {
@@ -182,10 +195,18 @@ export async function startOperator(
       policyQueue.add(`${p.metadata.namespace}/${p.metadata.name}`);
     }
   };
+  const enqueueMaintenance = (pod: V1Pod) => {
+    const own = ownershipOf(pod, lookups).workload;
+    if (own.kind !== "Deployment") return;
+    if (maintenanceOf(cache.deployments.get(own.namespace, own.name)) !== undefined) {
+      maintenanceQueue.add(`${own.namespace}/${own.name}`);
+    }
+  };
   const onPod = (pod: V1Pod) => {
     if (needsReconcile(pod, cache.policies.list(pod.metadata?.namespace)))
       podQueue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
     enqueuePolicies(pod);
+    enqueueMaintenance(pod);
   };
   cache.pods.on("add", onPod);
   cache.pods.on("update", onPod);
@@ -194,8 +215,12 @@ export async function startOperator(
     policyQueue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   cache.policies.on("add", onPolicy);
   cache.policies.on("update", onPolicy);
-  cache.deployments.on("update", (d) => {
+  cache.deployments.on("update", (d, old) => {
     for (const p of cache.policies.list(d.metadata?.namespace)) onPolicy(p);
+    const was = old?.metadata?.annotations?.[MAINTENANCE_ANNOTATION];
+    if (was !== d.metadata?.annotations?.[MAINTENANCE_ANNOTATION]) {
+      maintenanceQueue.add(`${d.metadata?.namespace}/${d.metadata?.name}`);
+    }
   });
 
   // Webhooks are served by every replica; they read the caches and write the removal request on the pod.
@@ -283,6 +308,11 @@ export async function startOperator(
       controllersStarted = true;
       podQueue.start();
       policyQueue.start();
+      maintenanceQueue.start();
+      for (const d of cache.deployments.list()) {
+        if (maintenanceOf(d) !== undefined)
+          maintenanceQueue.add(`${d.metadata?.namespace}/${d.metadata?.name}`);
+      }
       // A new leader resumes every drain recorded on pods and refreshes every policy's status.
       for (const pod of cache.pods.list())
         if (isOurPod(pod)) podQueue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
@@ -333,7 +363,7 @@ export async function startOperator(
       stopping = true;
       await leader?.release();
       certs.source?.stop();
-      await Promise.all([podQueue.shutdown(), policyQueue.shutdown()]);
+      await Promise.all([podQueue.shutdown(), policyQueue.shutdown(), maintenanceQueue.shutdown()]);
       cache.stop();
       if (config.webhookConfig === "url") {
         // A local operator's URL dies with it: leave nothing behind that points at a closed port.

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { durationSchema } from "./plugin/duration.ts";
 import { processIo } from "./plugin/io.ts";
 import { connect } from "./plugin/kube.ts";
+import { quiesceCommand, unquiesceCommand, waitFor } from "./plugin/maintenance-command.ts";
 import { rolloutCommand } from "./plugin/rollout-command.ts";
 import { statusCommand } from "./plugin/status-command.ts";
 import { parseDeploymentTarget, parseTarget } from "./plugin/target.ts";
@@ -16,6 +17,7 @@ const globalsSchema = z.object({
   allNamespaces: z.boolean().optional(),
   output: z.enum(["table", "json", "yaml"]).default("table"),
 });
+const maintenanceFlagsSchema = z.object({ wait: z.boolean().default(false), timeout: durationSchema });
 const rolloutFlagsSchema = z.object({
   timeout: durationSchema,
   interval: durationSchema,
@@ -102,5 +104,57 @@ rolloutFlags(
     .argument("<deployment/NAME>")
     .description("follow the current rollout until it completes; non-zero if a drain timed out"),
 ).action(rolloutAction(false));
+
+const maintenanceTimeout = new Option("--timeout <duration>", "with --wait: give up after this long").default(
+  "10m",
+);
+
+program
+  .command("quiesce")
+  .argument("<deployment/NAME>")
+  .description("maintenance mode: quiesce every pod and keep it out of the endpoints, without deleting it")
+  .requiredOption("--reason <text>", "why (recorded on the Deployment with who asked and when)")
+  .option("--wait", "wait until every pod is quiesced")
+  .addOption(maintenanceTimeout)
+  .action(async (target: string, _opts: unknown, cmd: Command) =>
+    run(async () => {
+      const all = cmd.optsWithGlobals();
+      const g = parseFlags(globalsSchema, all);
+      const f = parseFlags(maintenanceFlagsSchema.extend({ reason: z.string().min(1).max(1024) }), all);
+      const options = { reason: f.reason, wait: f.wait, timeoutMs: f.timeout };
+      return await quiesceCommand(connect(g), parseDeploymentTarget(target), options, processIo());
+    }),
+  );
+
+program
+  .command("unquiesce")
+  .argument("<deployment/NAME>")
+  .description("lift maintenance mode: every pod resumes serving")
+  .option("--wait", "wait until every pod serves again")
+  .addOption(maintenanceTimeout)
+  .action(async (target: string, _opts: unknown, cmd: Command) =>
+    run(async () => {
+      const all = cmd.optsWithGlobals();
+      const g = parseFlags(globalsSchema, all);
+      const f = parseFlags(maintenanceFlagsSchema, all);
+      const options = { wait: f.wait, timeoutMs: f.timeout };
+      return await unquiesceCommand(connect(g), parseDeploymentTarget(target), options, processIo());
+    }),
+  );
+
+program
+  .command("wait")
+  .argument("<deployment/NAME>")
+  .description("wait for maintenance mode to take effect or to be lifted")
+  .requiredOption("--for <state>", "quiesced or unquiesced")
+  .addOption(maintenanceTimeout)
+  .action(async (target: string, _opts: unknown, cmd: Command) =>
+    run(async () => {
+      const all = cmd.optsWithGlobals();
+      const g = parseFlags(globalsSchema, all);
+      const f = parseFlags(maintenanceFlagsSchema.extend({ for: z.enum(["quiesced", "unquiesced"]) }), all);
+      return await waitFor(connect(g), parseDeploymentTarget(target), f.for, f.timeout, processIo());
+    }),
+  );
 
 await program.parseAsync();

@@ -203,4 +203,56 @@ describe("kubectl quiesce", () => {
     expect(r.stdout).toMatch(/drains 1\/1 done \(0 drained, 1 timed out\)/);
     expect(r.stderr).toContain(`error: 1 drain(s) timed out in the rollout of deployment/slow: ${old}`);
   });
+
+  it("maintenance mode: quiesce takes every pod out of the endpoints without deleting it; unquiesce brings them back", async () => {
+    const ns = await namespace("plugin-maint");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 2, timeoutSeconds: 60 }));
+    const before = await createApp(apis, { name: "web", namespace: ns, replicas: 2 });
+    const names = before.map((p) => p.metadata?.name).sort();
+
+    const q = await runPlugin([
+      "quiesce",
+      "deployment/web",
+      "-n",
+      ns,
+      "--reason",
+      "db migration",
+      "--wait",
+      "--timeout",
+      "60s",
+    ]);
+    expect(q.stderr).toBe("");
+    expect(q.code).toBe(0);
+    expect(q.stdout).toContain("maintenance requested by admin: db migration");
+    expect(q.stdout).toContain("deployment/web quiesced");
+    const deployment = await apis.apps.readNamespacedDeployment({ name: "web", namespace: ns });
+    const recorded = JSON.parse(deployment.metadata?.annotations?.["quiesce.dev/maintenance"] ?? "{}");
+    expect(recorded).toMatchObject({ by: "admin", reason: "db migration" });
+    const held = await listPods(apis, ns, "web");
+    // The same pods, none deleted, all NotReady and quiesced by their apps.
+    expect(held.map((p) => p.metadata?.name).sort()).toEqual(names);
+    for (const pod of held) {
+      expect(pod.metadata?.deletionTimestamp).toBeUndefined();
+      expect(pod.metadata?.annotations?.["quiesce.dev/reason"]).toBe("maintenance");
+      expect(pod.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    }
+
+    const u = await runPlugin(["unquiesce", "deployment/web", "-n", ns, "--wait", "--timeout", "60s"]);
+    expect(u.code).toBe(0);
+    expect(u.stdout).toContain("maintenance lifted (was requested by admin: db migration)");
+    expect(u.stdout).toContain("deployment/web unquiesced");
+    await waitFor(
+      async () => {
+        const pods = await listPods(apis, ns, "web");
+        return (
+          pods.length === 2 &&
+          pods.every((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"))
+        );
+      },
+      { timeoutMs: 30_000, what: "both pods Ready again" },
+    );
+    expect((await listPods(apis, ns, "web")).map((p) => p.metadata?.name).sort()).toEqual(names);
+    const w = await runPlugin(["wait", "deployment/web", "-n", ns, "--for", "unquiesced", "--timeout", "5s"]);
+    expect(w.code).toBe(0);
+  });
 });

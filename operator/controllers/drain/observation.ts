@@ -32,6 +32,8 @@ export interface DrainObservation {
   budget?: BudgetDecision;
   /** The pod belongs to its Deployment's current revision (a rollout that was removing it has been undone). */
   revisionIsCurrent?: boolean;
+  /** The pod's Deployment is in maintenance mode (`quiesce.dev/maintenance`); false once it is lifted. */
+  maintenance?: boolean;
 }
 
 const probeResultSchema = z.discriminatedUnion("ok", [
@@ -67,6 +69,7 @@ const observationSchema = z.object({
     .optional()
     .catch(undefined),
   revisionIsCurrent: z.boolean().optional().catch(undefined),
+  maintenance: z.boolean().optional().catch(undefined),
 });
 
 /** Parses an observation; malformed fields read as unknown rather than failing the step. */
@@ -80,5 +83,6 @@ export function sanitizeObservation(input: unknown): DrainObservation {
     probe: o.probe ? { request: o.probe.request, result: o.probe.result as ProbeResult } : undefined,
     budget: o.budget,
     revisionIsCurrent: o.revisionIsCurrent,
+    maintenance: o.maintenance,
   };
 }

@@ -10,6 +10,7 @@ import type { TokenSource } from "../../cluster/secrets.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
+import { maintenanceOf } from "../maintenance/maintenance-mode.ts";
 import { governingPolicy } from "../policy-match.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
 import {
@@ -160,7 +161,12 @@ export class PodController {
       observation.budget = budgetFor(pod, siblings, policy.spec.budget, this.lookups);
       if (!observation.budget.allowed) this.deps.metrics.refusedByBudget.inc();
     }
-    observation.revisionIsCurrent = ownershipOf(pod, this.lookups).revisionIsCurrent;
+    const own = ownershipOf(pod, this.lookups);
+    observation.revisionIsCurrent = own.revisionIsCurrent;
+    if (own.workload.kind === "Deployment") {
+      observation.maintenance =
+        maintenanceOf(this.lookups.deployment(namespace, own.workload.name)) !== undefined;
+    }
 
     const result = step(state, observation, this.deps.now(), policy.spec);
     if (result.state.phase !== state.phase) {

@@ -189,15 +189,16 @@ function requested(ctx: Ctx): StepResult {
       ctx,
       "Unquiesced",
       "Normal",
-      "rollout undone before the quiesce started; pod keeps serving",
+      `${reversalCause(ctx)} before the quiesce started; pod keeps serving`,
     );
   }
-  if (!obs.budget) return { state, actions: [requeue(ctx.pollMs)], done: false };
-  if (!obs.budget.allowed) {
-    const next = { ...state, refusal: obs.budget.message };
+  // Maintenance takes every pod out of service on purpose: the budget does not apply.
+  const budget = state.reason === "maintenance" ? { allowed: true, message: "maintenance" } : obs.budget;
+  if (!budget) return { state, actions: [requeue(ctx.pollMs)], done: false };
+  if (!budget.allowed) {
+    const next = { ...state, refusal: budget.message };
     const actions = patch(ctx.from, next);
-    if (state.refusal !== obs.budget.message)
-      actions.push(event("Warning", "QuiesceRefused", obs.budget.message));
+    if (state.refusal !== budget.message) actions.push(event("Warning", "QuiesceRefused", budget.message));
     actions.push(requeue(ctx.pollMs));
     return { state: next, actions, done: false };
   }
@@ -239,12 +240,7 @@ function active(ctx: Ctx): StepResult {
   ctx.state = state;
   if (isReversal(ctx)) {
     if (state.phase === "Settling" || !policy.endpoint) {
-      return backToServing(
-        ctx,
-        "Unquiesced",
-        "Normal",
-        "rollout undone: pod belongs to the current revision again",
-      );
+      return backToServing(ctx, "Unquiesced", "Normal", `${reversalCause(ctx)}; pod serves again`);
     }
     const next: DrainState = { ...withoutProgress(state), phase: "Unquiescing", phaseEnteredAt: now };
     return { state: next, actions: [...patch(ctx.from, next), requeue(0)], done: false };
@@ -374,6 +370,20 @@ function finish(ctx: Ctx, how: "Drained" | "TimedOut", probe?: ProbeResult): Ste
     );
   }
   if (keep) return { state: next, actions, done: true };
+  if (state.reason === "maintenance") {
+    // Maintenance mode: quiesced and out of the endpoints, but kept until the Deployment is unquiesced.
+    const last = actions.pop();
+    if (last?.type === "emitEvent") {
+      actions.push(
+        event(
+          last.eventType,
+          last.reason,
+          last.message.replace(/; (deleting|evicting) pod$/, "; kept out of service until unquiesced"),
+        ),
+      );
+    }
+    return { state: next, actions, done: true };
+  }
   actions.push(removalAction(state), requeue(ctx.pollMs));
   return { state: next, actions, done: false };
 }
@@ -382,6 +392,21 @@ function finish(ctx: Ctx, how: "Drained" | "TimedOut", probe?: ProbeResult): Ste
 function removing(ctx: Ctx): StepResult {
   const { state, obs } = ctx;
   if (obs.pod === "terminating" || state.outcome === "Kept") return { state, actions: [], done: true };
+  if (state.reason === "maintenance") {
+    if (isReversal(ctx)) {
+      if (!ctx.policy.endpoint)
+        return backToServing(ctx, "Unquiesced", "Normal", `${reversalCause(ctx)}; pod serves again`);
+      const next: DrainState = {
+        ...withoutProgress(state),
+        phase: "Unquiescing",
+        phaseEnteredAt: ctx.now,
+        outcome: undefined,
+      };
+      return { state: next, actions: [...patch(ctx.from, next), requeue(0)], done: false };
+    }
+    const hold: DrainAction[] = obs.gate !== false ? [{ type: "setServingCondition", serving: false }] : [];
+    return { state, actions: hold, done: true };
+  }
   const actions: DrainAction[] = obs.gate !== false ? [{ type: "setServingCondition", serving: false }] : [];
   actions.push(removalAction(state), requeue(ctx.pollMs));
   return { state, actions, done: false };
@@ -392,12 +417,7 @@ function unquiescing(ctx: Ctx): StepResult {
   if (obs.pod === "terminating") return interrupted(ctx);
   const probe = obs.probe?.result;
   if (!policy.endpoint || probe?.ok) {
-    return backToServing(
-      ctx,
-      "Unquiesced",
-      "Normal",
-      "rollout undone: pod belongs to the current revision again; unquiesced",
-    );
+    return backToServing(ctx, "Unquiesced", "Normal", `${reversalCause(ctx)}; unquiesced`);
   }
   if (now - (state.phaseEnteredAt ?? now) >= ctx.timeoutMs) {
     const why = probe ? `${probe.kind}: ${probe.message}` : "no answer";
@@ -465,8 +485,16 @@ function dryRunReport(ctx: Ctx): StepResult {
   return { state: next, actions, done: true };
 }
 
+/** The removal no longer stands: a rollout undone (the pod is current again) or maintenance lifted. */
 function isReversal(ctx: Ctx): boolean {
+  if (ctx.state.reason === "maintenance") return ctx.obs.maintenance === false;
   return ctx.state.reason === "rollout" && ctx.obs.revisionIsCurrent === true;
+}
+
+function reversalCause(ctx: Ctx): string {
+  return ctx.state.reason === "maintenance"
+    ? "maintenance lifted"
+    : "rollout undone: pod belongs to the current revision again";
 }
 
 function withoutProgress(state: DrainState): DrainState {

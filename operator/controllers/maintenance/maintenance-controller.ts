@@ -1,0 +1,75 @@
+// Puts every pod of a Deployment under maintenance into a quiesce (kept, not deleted), and wakes them when lifted.
+import type { Logger } from "pino";
+import { toAnnotations } from "../../api/pod-annotations.ts";
+import type { ClusterCache } from "../../cluster/cache.ts";
+import type { EventRecorder } from "../../cluster/events.ts";
+import type { PodWriter } from "../../cluster/pods.ts";
+import type { ReconcileResult } from "../../runtime/work-queue.ts";
+import { requestRemoval } from "../drain/state-machine.ts";
+import { governingPolicy } from "../policy-match.ts";
+import { drainStateOf, hasServingGate } from "../workloads/pod-facts.ts";
+import type { Lookups } from "../workloads/workload.ts";
+import { maintenanceOf, podsOfDeployment } from "./maintenance-mode.ts";
+
+export interface MaintenanceDeps {
+  cache: ClusterCache;
+  lookups: Lookups;
+  pods: PodWriter;
+  events: EventRecorder;
+  enqueuePod: (key: string) => void;
+  logger: Logger;
+  now: () => number;
+}
+
+export class MaintenanceController {
+  private readonly deps: MaintenanceDeps;
+
+  constructor(deps: MaintenanceDeps) {
+    this.deps = deps;
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult> => {
+    const [namespace = "", name = ""] = key.split("/");
+    const { cache, lookups } = this.deps;
+    const deployment = cache.deployments.get(namespace, name);
+    if (deployment === undefined) return { kind: "done" };
+    const maintenance = maintenanceOf(deployment);
+    const pods = podsOfDeployment(deployment, cache.pods.list(namespace), lookups);
+    let marked = 0;
+    if (maintenance !== undefined) {
+      const policies = cache.policies.list(namespace);
+      for (const pod of pods) {
+        const policy = governingPolicy(pod, policies);
+        if (!policy || policy.spec.mode !== "Enforce" || !hasServingGate(pod)) continue;
+        const state = drainStateOf(pod);
+        if (state.phase !== "Serving" && state.phase !== "Unquiescing") continue;
+        const next = requestRemoval(
+          { phase: "Serving" },
+          { now: this.deps.now(), policy: policy.metadata.name, reason: "maintenance", via: "delete" },
+        );
+        const written = await this.deps.pods.annotate(
+          namespace,
+          pod.metadata?.name ?? "",
+          pod.metadata?.uid ?? "",
+          toAnnotations(next),
+        );
+        if (written) marked++;
+      }
+      if (marked > 0) {
+        await this.deps.events.record(
+          { apiVersion: "apps/v1", kind: "Deployment", namespace, name, uid: deployment.metadata?.uid },
+          "Normal",
+          "MaintenanceQuiesce",
+          `quiescing ${marked} pod(s) for maintenance requested by ${maintenance.by}: ${maintenance.reason}`,
+        );
+        this.deps.logger.info(
+          { controller: "maintenance", namespace, name, pods: marked },
+          "maintenance: pods quiescing",
+        );
+      }
+    }
+    // Every pod re-reads its Deployment's maintenance state: new ones are held, lifted ones unquiesce.
+    for (const pod of pods) this.deps.enqueuePod(`${namespace}/${pod.metadata?.name}`);
+    return { kind: "done" };
+  };
+}
