@@ -244,14 +244,20 @@ export async function startOperator(
     }),
     logger,
   );
+  // Before the policy cache has synced, "no policy selects this pod" would be a guess that lets a deletion skip
+  // its drain: answer with an error instead, so the API server applies the configured failurePolicy.
+  const syncedPolicies = (ns: string) => {
+    if (!cache.policies.hasSynced()) throw new Error("the QuiescePolicy cache has not synced yet");
+    return cache.policies.list(ns);
+  };
   const webhook: WebhookServer = createWebhookServer({
     tls: certs.pair,
     logger,
     observeLatency: (labels, seconds) => metrics.webhookLatency.observe(labels, seconds),
     handlers: {
-      "mutate-pods": createMutatePodsHandler({ listPolicies: (ns) => cache.policies.list(ns), logger }),
+      "mutate-pods": createMutatePodsHandler({ listPolicies: syncedPolicies, logger }),
       "validate-pod-deletion": createPodDeletionHandler({
-        listPolicies: (ns) => cache.policies.list(ns),
+        listPolicies: syncedPolicies,
         getPod,
         startDrain: recordRemoval,
         reportDryRun: async (effect) => podQueue.add(`${effect.pod.namespace}/${effect.pod.name}`),
