@@ -18,6 +18,11 @@ export interface FaultResult {
   /** Failed requests to a pod whose process the fault killed (not counted in `failed`). */
   failedAppDown: number;
   failuresByReason: Record<string, number>;
+  /** Per pod IP the failed requests went to: count, reasons, first and last (ms after the fault began). */
+  failuresByEndpoint: Record<
+    string,
+    { count: number; reasons: Record<string, number>; firstMs: number; lastMs: number }
+  >;
   drains: number;
   stuckPods: number;
   maxOverrunSeconds: number;
@@ -42,7 +47,7 @@ interface Killed {
   at: number;
 }
 
-function tally(result: FaultResult, run: RolloutResult, killed: readonly Killed[]): void {
+function tally(result: FaultResult, run: RolloutResult, killed: readonly Killed[], from: number): void {
   result.rollouts++;
   if (run.completed) result.completedRollouts++;
   if (run.error) result.errors.push(run.error);
@@ -56,6 +61,17 @@ function tally(result: FaultResult, run: RolloutResult, killed: readonly Killed[
     result.failed++;
     const reason = o.failure ?? "unknown";
     result.failuresByReason[reason] = (result.failuresByReason[reason] ?? 0) + 1;
+    const ep = o.endpoint ?? "none";
+    const entry = result.failuresByEndpoint[ep] ?? {
+      count: 0,
+      reasons: {},
+      firstMs: o.start - from,
+      lastMs: 0,
+    };
+    entry.count++;
+    entry.reasons[reason] = (entry.reasons[reason] ?? 0) + 1;
+    entry.lastMs = o.start - from;
+    result.failuresByEndpoint[ep] = entry;
   }
 }
 
@@ -75,6 +91,18 @@ async function settleDrains(ctx: FaultContext, result: FaultResult, namespace: s
   result.stuckPods = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS)).length;
   result.maxOverrunSeconds = Math.max(0, ...records.map(overrunSeconds));
   const stuck = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS));
+  const all = ctx.drains.records();
+  for (const ip of Object.keys(result.failuresByEndpoint)) {
+    const pods = all.filter((r) => r.ip === ip);
+    if (pods.length > 0) {
+      result.details[`pod ${ip}`] = pods.map((r) => ({
+        pod: r.pod,
+        lastState: r.lastState,
+        drainStartedMs: r.startedAt === undefined ? undefined : r.startedAt - from,
+        removedMs: r.removedAt === undefined ? undefined : r.removedAt - from,
+      }));
+    }
+  }
   if (stuck.length > 0) result.details.stuck = stuck.map((r) => `${r.pod} (${r.lastState})`);
   return records;
 }
@@ -88,6 +116,7 @@ function emptyResult(kind: string): FaultResult {
     failed: 0,
     failedAppDown: 0,
     failuresByReason: {},
+    failuresByEndpoint: {},
     drains: 0,
     stuckPods: 0,
     maxOverrunSeconds: 0,
@@ -155,7 +184,7 @@ export async function leaderKill(ctx: FaultContext, rollouts: number): Promise<F
         await sleep(200);
       }
     });
-    tally(result, run, []);
+    tally(result, run, [], from);
     ctx.say(
       `  leader-sigkill rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
     );
@@ -187,7 +216,7 @@ export async function apiserverDown(
       },
       180_000,
     );
-    tally(result, run, []);
+    tally(result, run, [], from);
     ctx.say(
       `  apiserver-down rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
     );
@@ -225,7 +254,7 @@ export async function watchCut(ctx: FaultContext, rollouts: number): Promise<Fau
         cuts++;
       }
     });
-    tally(result, run, []);
+    tally(result, run, [], from);
     ctx.say(
       `  watch-cut rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
     );
@@ -274,7 +303,7 @@ export async function podDies(ctx: FaultContext, rollouts: number): Promise<Faul
       }
       if (pids.length > 0) killedPods.push(drain.pod);
     });
-    tally(result, run, killed);
+    tally(result, run, killed, from);
     ctx.say(
       `  pod-exit rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed (incl. the killed pod's)${run.error ? `; ${run.error}` : ""}`,
     );
@@ -301,7 +330,7 @@ export async function badEndpoints(ctx: FaultContext): Promise<FaultResult> {
       longConcurrency: 4,
       shortPerSecond: 10,
     });
-    tally(result, run, []);
+    tally(result, run, [], from);
     const drains = ctx.drains
       .records()
       .filter((r) => r.namespace === BROKEN.namespace && (r.startedAt ?? 0) >= started - 1000);

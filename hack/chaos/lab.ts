@@ -1,5 +1,5 @@
 // The chaos lab: control plane, node agent, CRDs, and two operator replicas with leader election behind a webhook
-// balancer, reaching the API server through a proxy that can cut their connections.
+// balancer (ready replicas only, like a Service), reaching the API server through a proxy that can cut their connections.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -88,7 +88,21 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
     await writeWebhookCertificates(certDir, certs);
     const [web0, web1, health0, health1] = await freePorts(4);
     const webhookPorts = [web0 ?? 0, web1 ?? 0];
-    const balancer = await startTcpProxy(() => webhookPorts.map((port) => ({ host: "127.0.0.1", port })));
+    const healthPorts = [health0 ?? 0, health1 ?? 0];
+    // Like a Service: only replicas whose /readyz answers 200 (caches synced) receive admission calls.
+    const ready = new Set<number>();
+    const probe = setInterval(() => {
+      healthPorts.forEach((health, i) => {
+        void fetch(`http://127.0.0.1:${health}/readyz`, { signal: AbortSignal.timeout(1000) }).then(
+          (r) => (r.ok ? ready.add(i) : ready.delete(i)),
+          () => ready.delete(i),
+        );
+      });
+    }, 250);
+    stops.push(async () => clearInterval(probe));
+    const balancer = await startTcpProxy(() =>
+      webhookPorts.filter((_, i) => ready.has(i)).map((port) => ({ host: "127.0.0.1", port })),
+    );
     stops.push(() => balancer.close());
 
     o.say("starting two operator replicas (leader election)...");
@@ -98,7 +112,7 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
       kubeconfigPath: operatorKubeconfig,
       certDir,
       webhookPorts,
-      healthPorts: [health0 ?? 0, health1 ?? 0],
+      healthPorts,
       leaseArgs: o.leaseArgs,
       coordination: kc.makeApiClient(CoordinationV1Api),
     });

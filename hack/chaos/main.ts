@@ -27,7 +27,7 @@ const env = z
     /** Comma-separated subset of the faults. */
     CHAOS_FAULTS: z.string().default(FAULTS.join(",")),
     /** No new rollout starts after this many minutes. */
-    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(11),
+    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(14),
     CHAOS_DIR: z.string().default(join(REPO, ".chaos")),
     CHAOS_OUT: z.string().default(join(REPO, "bench", "results", "chaos.json")),
     CHAOS_APISERVER_DOWN_SECONDS: z.coerce.number().int().min(1).max(120).default(20),
