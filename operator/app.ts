@@ -16,6 +16,7 @@ import {
 import { isNotFound } from "./cluster/api-errors.ts";
 import { type ClusterCache, createClusterCache } from "./cluster/cache.ts";
 import { eventRecorder } from "./cluster/events.ts";
+import { loadKubeConfig } from "./cluster/kube-config.ts";
 import { podWriter } from "./cluster/pods.ts";
 import { secretTokenSource } from "./cluster/secrets.ts";
 import type { OperatorConfig } from "./config.ts";
@@ -58,13 +59,6 @@ export interface RunningOperator {
   healthPort: number;
   isLeader(): boolean;
   stop(): Promise<void>;
-}
-
-function loadKubeConfig(path: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromCluster();
-  return kc;
 }
 
 function queueFor(

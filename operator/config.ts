@@ -12,7 +12,7 @@ export const operatorConfigSchema = z.object({
     .default("quiesce-system")
     .describe("the operator's own namespace (never gated)"),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
-  workers: z.coerce.number().int().min(1).max(64).default(8),
+  workers: z.coerce.number().int().min(1).max(256).default(32),
   healthHost: z.string().default("0.0.0.0"),
   healthPort: port.default(8081),
   webhookHost: z.string().default("0.0.0.0"),
