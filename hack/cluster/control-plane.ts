@@ -129,8 +129,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         "--bind-address=127.0.0.1",
         `--secure-port=${cmPort}`,
         `--controllers=${CONTROLLERS.join(",")}`,
-      // Each controller under its own ServiceAccount, as kubeadm and kind run it: webhooks see who deletes.
-      "--use-service-account-credentials=true",
+        // Each controller under its own ServiceAccount, as kubeadm and kind run it: webhooks see who deletes.
+        "--use-service-account-credentials=true",
         `--service-account-private-key-file=${certs.saKey}`,
         `--root-ca-file=${certs.caCert}`,
         "--concurrent-deployment-syncs=10",
