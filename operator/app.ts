@@ -10,7 +10,6 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { isNotFound } from "./cluster/api-errors.ts";
