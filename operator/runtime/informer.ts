@@ -120,7 +120,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private backoffMs(): number {
-    const max = this.options.maxBackoffMs ?? 30_000;
+    const max = this.options.maxBackoffMs ?? 5_000;
     return Math.min(max, 200 * 2 ** Math.min(this.failures, 12)) * (0.5 + Math.random() / 2);
   }
 
