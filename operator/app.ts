@@ -5,7 +5,6 @@ import type { Server } from "node:http";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -46,7 +45,7 @@ import {
   createWebhookServer,
   generateWebhookCertificates,
   installWebhookConfigurations,
-  WEBHOOK_CONFIGURATION_NAME,
+  removeWebhookConfigurations,
   type WebhookServer,
   writeWebhookCertificates,
 } from "./webhooks/index.ts";
@@ -366,13 +365,7 @@ export async function startOperator(
       cache.stop();
       if (config.webhookConfig === "url") {
         // A local operator's URL dies with it: leave nothing behind that points at a closed port.
-        const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
-        await admission
-          .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-          .catch(() => undefined);
-        await admission
-          .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-          .catch(() => undefined);
+        await removeWebhookConfigurations(kubeConfig);
       }
       await webhook.close();
       await new Promise<void>((resolve) => health.close(() => resolve()));

@@ -3,7 +3,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
-  AdmissionregistrationV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -15,7 +14,7 @@ import {
   buildWebhookConfigurations,
   generateWebhookCertificates,
   installWebhookConfigurations,
-  WEBHOOK_CONFIGURATION_NAME,
+  removeWebhookConfigurations,
   writeWebhookCertificates,
 } from "../../operator/webhooks/index.ts";
 import { startNodeAgent } from "../../test/harness/node-agent/index.ts";
@@ -118,11 +117,7 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
     });
     stops.push(async () => {
       await replicas.stop();
-      const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-      await admission.deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME }).catch(() => 0);
-      await admission
-        .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-        .catch(() => 0);
+      await removeWebhookConfigurations(kc);
     });
     await installWebhookConfigurations(
       kc,

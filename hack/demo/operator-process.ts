@@ -4,8 +4,8 @@ import { closeSync, openSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AdmissionregistrationV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { WEBHOOK_CONFIGURATION_NAME } from "../../operator/webhooks/index.ts";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { removeWebhookConfigurations } from "../../operator/webhooks/index.ts";
 import { freePort } from "../cluster/ports.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -108,13 +108,7 @@ export async function startOperatorProcess(
       }
       process.off("exit", killOnExit);
       // The CLI leaves its webhook configurations behind (the chart owns them in a cluster); a demo must not.
-      const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-      await admission
-        .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-        .catch(() => undefined);
-      await admission
-        .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-        .catch(() => undefined);
+      await removeWebhookConfigurations(kc);
     },
   };
 }

@@ -137,3 +137,14 @@ function describe(error: unknown): string {
   }
   return String(error);
 }
+
+/** Deletes both configurations (what a local operator's URL pointed at is gone); missing ones are fine. */
+export async function removeWebhookConfigurations(kubeConfig: KubeConfig): Promise<void> {
+  const admission = kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+  await admission
+    .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+    .catch(() => undefined);
+  await admission
+    .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
+    .catch(() => undefined);
+}

@@ -23,6 +23,7 @@ export {
 export {
   buildWebhookConfigurations,
   installWebhookConfigurations,
+  removeWebhookConfigurations,
   type ServiceTarget,
   type UrlTarget,
   WEBHOOK_CONFIGURATION_NAME,

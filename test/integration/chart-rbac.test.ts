@@ -27,6 +27,7 @@ import {
   buildWebhookConfigurations,
   generateWebhookCertificates,
   installWebhookConfigurations,
+  removeWebhookConfigurations,
   WEBHOOK_CONFIGURATION_NAME,
   writeWebhookCertificates,
 } from "../../operator/webhooks/index.ts";
@@ -179,13 +180,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  const admission = admin.makeApiClient(AdmissionregistrationV1Api);
-  await admission
-    .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-    .catch(() => undefined);
-  await admission
-    .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-    .catch(() => undefined);
+  await removeWebhookConfigurations(admin);
   const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
   for (const m of clusterScoped) {
     if (m.kind === "ClusterRole")

@@ -3,9 +3,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AdmissionregistrationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { inject } from "vitest";
-import { WEBHOOK_CONFIGURATION_NAME } from "../../../operator/webhooks/index.ts";
+import { removeWebhookConfigurations } from "../../../operator/webhooks/index.ts";
 import { waitFor } from "../../harness/wait-for.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -73,11 +73,5 @@ export async function startOperatorProcess(timeoutMs = 30_000): Promise<Operator
 
 /** Removes the webhook configurations a killed operator left behind (failurePolicy Ignore would hide them). */
 export async function deleteWebhookConfigurations(kc: KubeConfig): Promise<void> {
-  const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-  await admission
-    .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-    .catch(() => undefined);
-  await admission
-    .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-    .catch(() => undefined);
+  await removeWebhookConfigurations(kc);
 }

@@ -1,13 +1,13 @@
 // Runs the operator in-process against the test control plane (webhooks by URL), and removes its webhooks after.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { AdmissionregistrationV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { destination, pino } from "pino";
 import { inject } from "vitest";
 import { type RunningOperator, startOperator } from "../../../operator/app.ts";
 import { type OperatorConfig, parseOperatorConfig } from "../../../operator/config.ts";
 import type { Logger } from "../../../operator/observability/logger.ts";
-import { WEBHOOK_CONFIGURATION_NAME } from "../../../operator/webhooks/index.ts";
+import { removeWebhookConfigurations } from "../../../operator/webhooks/index.ts";
 
 export async function startTestOperator(
   kc: KubeConfig,
@@ -37,13 +37,7 @@ export async function startTestOperator(
     ...operator,
     async stop() {
       await operator.stop();
-      const admission = kc.makeApiClient(AdmissionregistrationV1Api);
-      await admission
-        .deleteMutatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-        .catch(() => undefined);
-      await admission
-        .deleteValidatingWebhookConfiguration({ name: WEBHOOK_CONFIGURATION_NAME })
-        .catch(() => undefined);
+      await removeWebhookConfigurations(kc);
     },
   };
 }
