@@ -1,13 +1,11 @@
 // The budget and the modes on the real control plane: minServing (no backup), maxConcurrent, DryRun, no endpoint,
 // and rollout undo reversing a quiesce.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
 import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
-import type { RunningOperator } from "../../operator/app.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import {
   appStatus,
-  deleteNamespaceWithoutDrains,
   deletePod,
   drainAnnotation,
   holdWork,
@@ -27,7 +25,6 @@ import {
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
 import {
-  type Apis,
   createApp,
   createPolicy,
   isReady,
@@ -35,32 +32,10 @@ import {
   rolloutRestart,
   waitRolloutComplete,
 } from "../scenarios/workloads.ts";
-import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
-import { startTestOperator } from "./support/operator.ts";
+import { operatorSuite } from "./support/operator-suite.ts";
 
-const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const { kc, apis, namespace } = operatorSuite();
 const discovery = kc.makeApiClient(DiscoveryV1Api);
-const cleanups: (() => Promise<void>)[] = [];
-let operator: RunningOperator;
-
-beforeAll(async () => {
-  operator = await startTestOperator(kc);
-});
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await operator?.stop();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(kc, prefix);
-  cleanups.push(() => deleteNamespaceWithoutDrains(apis, ns.name));
-  return ns.name;
-}
 
 const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
 const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";

@@ -1,11 +1,9 @@
 // Every removal path goes through the drain on the real control plane: timeout (Delete and Keep), scale-in,
 // `kubectl delete pod`, eviction, and deleting the Deployment (garbage collector).
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningOperator } from "../../operator/app.ts";
+import { DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
 import {
-  deleteNamespaceWithoutDrains,
   deletePod,
   drainAnnotation,
   evictPod,
@@ -24,33 +22,11 @@ import {
   watchPod,
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
-import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
-import { startTestOperator } from "./support/operator.ts";
+import { createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
+import { operatorSuite } from "./support/operator-suite.ts";
 
-const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const { kc, apis, namespace } = operatorSuite();
 const discovery = kc.makeApiClient(DiscoveryV1Api);
-const cleanups: (() => Promise<void>)[] = [];
-let operator: RunningOperator;
-
-beforeAll(async () => {
-  operator = await startTestOperator(kc);
-});
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await operator?.stop();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(kc, prefix);
-  cleanups.push(() => deleteNamespaceWithoutDrains(apis, ns.name));
-  return ns.name;
-}
 
 const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
 const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";

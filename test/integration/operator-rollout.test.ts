@@ -1,46 +1,22 @@
 // The operator on the real control plane: gate injection, the serving condition, and a zero-loss rollout under load
 // (with the same rollout without a policy losing requests, so the test can fail).
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { V1Pod } from "@kubernetes/client-node";
+import { describe, expect, it } from "vitest";
 import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
-import type { RunningOperator } from "../../operator/app.ts";
 import { startLoad, startTrafficClient, summarize } from "../harness/traffic/index.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
 import {
-  type Apis,
   createApp,
   createPolicy,
   listPods,
   rolloutRestart,
   waitRolloutComplete,
 } from "../scenarios/workloads.ts";
-import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
-import { startTestOperator } from "./support/operator.ts";
+import { operatorSuite } from "./support/operator-suite.ts";
 
-const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const { kc, apis, namespace } = operatorSuite();
 const hasGate = (p: V1Pod) =>
   p.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
-const cleanups: (() => Promise<void>)[] = [];
-let operator: RunningOperator;
-
-beforeAll(async () => {
-  operator = await startTestOperator(kc);
-});
-afterAll(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  await operator?.stop();
-});
-
-async function namespace(prefix: string): Promise<string> {
-  const ns = await createNamespace(kc, prefix);
-  cleanups.push(ns.cleanup);
-  return ns.name;
-}
 
 const LOAD_MIX = [
   { path: "/work?ms=50", weight: 85, class: "short" as const },
