@@ -1,11 +1,12 @@
 // Writes docs/configuration.md from the zod schemas (QuiescePolicy spec, operator flags) and the chart's values
 // schema; `--check` fails when the committed file differs.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { z } from "zod";
 import { type JsonSchema, specOpenApiSchema } from "../operator/api/crd.ts";
 import { operatorConfigSchema } from "../operator/config.ts";
+import { writeOrCheck } from "./generated-file.ts";
 
 const target = fileURLToPath(new URL("../docs/configuration.md", import.meta.url));
 const chartDir = fileURLToPath(new URL("../charts/quiesce-operator/", import.meta.url));
@@ -184,19 +185,8 @@ export function renderConfigurationDoc(): string {
 }
 
 const expected = renderConfigurationDoc();
-if (process.argv.includes("--check")) {
-  let actual = "";
-  try {
-    actual = readFileSync(target, "utf8");
-  } catch {
-    // a missing file differs like any other
-  }
-  if (actual !== expected) {
-    console.error(`${target} is out of date; run: node hack/gen-docs.ts (and commit the result)`);
-    process.exit(1);
-  }
-  console.log(`${target} is up to date`);
-} else {
-  writeFileSync(target, expected);
-  console.log(`wrote ${target}`);
-}
+writeOrCheck(
+  target,
+  expected,
+  `${target} is out of date; run: node hack/gen-docs.ts (and commit the result)`,
+);
