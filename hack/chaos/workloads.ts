@@ -2,7 +2,14 @@
 // QuiescePolicies.
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { waitFor } from "../../test/harness/wait-for.ts";
-import { APP_PORT, appDeployment, appService, samplePolicySpec } from "../../test/scenarios/manifests.ts";
+import {
+  APP_PORT,
+  appDeployment,
+  appService,
+  BROKEN_ADMIN_PORT,
+  brokenQuiesceCommand,
+  samplePolicySpec,
+} from "../../test/scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../../test/scenarios/workloads.ts";
 
 export const WEB = { namespace: "chaos-web", app: "web", replicas: 3, timeoutSeconds: 20, pollSeconds: 1 };
@@ -24,7 +31,6 @@ export const ENDPOINT_MODES = [
   "body-50mb",
   "huge",
 ] as const;
-const ADMIN_PORT = 8081;
 
 export async function createWeb(apis: Apis): Promise<void> {
   await apis.core.createNamespace({ body: { metadata: { name: WEB.namespace } } });
@@ -48,19 +54,6 @@ export async function createWeb(apis: Apis): Promise<void> {
     },
     120_000,
   );
-}
-
-function brokenCommand(mode: string): string[] {
-  return [
-    "node",
-    "test/fixtures/broken-quiesce.ts",
-    "--mode",
-    mode,
-    "--port",
-    String(APP_PORT),
-    "--admin-port",
-    String(ADMIN_PORT),
-  ];
 }
 
 export async function createBroken(apis: Apis, firstMode: string): Promise<void> {
@@ -87,10 +80,10 @@ export async function createBroken(apis: Apis, firstMode: string): Promise<void>
   const container = deployment.spec?.template.spec?.containers[0];
   if (container === undefined) throw new Error("broken deployment: no container");
   container.image = "quiesce-fixtures:dev";
-  container.command = brokenCommand(firstMode);
+  container.command = brokenQuiesceCommand(firstMode);
   container.ports = [
     { name: "http", containerPort: APP_PORT },
-    { name: "admin", containerPort: ADMIN_PORT },
+    { name: "admin", containerPort: BROKEN_ADMIN_PORT },
   ];
   await apis.core.createNamespacedService({ namespace, body: appService({ name: app, namespace }) });
   await apis.apps.createNamespacedDeployment({ namespace, body: deployment });
@@ -109,7 +102,9 @@ export async function rollBrokenTo(apis: Apis, mode: string): Promise<void> {
     {
       namespace: BROKEN.namespace,
       name: BROKEN.app,
-      body: { spec: { template: { spec: { containers: [{ name: "app", command: brokenCommand(mode) }] } } } },
+      body: {
+        spec: { template: { spec: { containers: [{ name: "app", command: brokenQuiesceCommand(mode) }] } } },
+      },
     },
     setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
   );

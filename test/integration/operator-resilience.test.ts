@@ -20,7 +20,12 @@ import {
   waitPodRemoved,
   watchPod,
 } from "../scenarios/drain-steps.ts";
-import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
+import {
+  APP_PORT,
+  BROKEN_ADMIN_PORT,
+  brokenQuiesceCommand,
+  samplePolicySpec,
+} from "../scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
@@ -62,7 +67,6 @@ const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
 const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
 const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
 
-const ADMIN_PORT = 8081;
 /** A bare pod running the misbehaving fixture: /healthz on http, a broken /quiesce on the declared admin port. */
 function brokenPod(namespace: string, mode: string): V1Pod {
   return {
@@ -73,19 +77,10 @@ function brokenPod(namespace: string, mode: string): V1Pod {
         {
           name: "app",
           image: "quiesce-fixtures:dev",
-          command: [
-            "node",
-            "test/fixtures/broken-quiesce.ts",
-            "--mode",
-            mode,
-            "--port",
-            String(APP_PORT),
-            "--admin-port",
-            String(ADMIN_PORT),
-          ],
+          command: brokenQuiesceCommand(mode),
           ports: [
             { name: "http", containerPort: APP_PORT },
-            { name: "admin", containerPort: ADMIN_PORT },
+            { name: "admin", containerPort: BROKEN_ADMIN_PORT },
           ],
           readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1 },
         },

@@ -19,6 +19,22 @@ export interface AppOptions {
 }
 
 export const APP_PORT = 8080;
+/** The misbehaving-quiesce fixture's admin port (its broken /quiesce lives there). */
+export const BROKEN_ADMIN_PORT = 8081;
+
+/** Command of the misbehaving-quiesce fixture (test/fixtures/broken-quiesce.ts) in `mode`. */
+export function brokenQuiesceCommand(mode: string): string[] {
+  return [
+    "node",
+    "test/fixtures/broken-quiesce.ts",
+    "--mode",
+    mode,
+    "--port",
+    String(APP_PORT),
+    "--admin-port",
+    String(BROKEN_ADMIN_PORT),
+  ];
+}
 
 export function appDeployment(o: AppOptions): V1Deployment {
   const labels = { app: o.name, ...o.labels };
