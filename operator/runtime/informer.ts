@@ -1,6 +1,7 @@
 // A supervised list+watch cache: restarts failed watches with backoff, relists on 410 Gone, and restarts stalled watches.
 import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { statusCodeOf } from "../cluster/api-errors.ts";
 
 export interface ListResult<T> {
   items: T[];
@@ -200,7 +201,7 @@ export class Informer<T extends KubernetesObject> {
       if (generation !== this.generation) return;
       this.lastActivity = Date.now();
       if (type === "ERROR") {
-        if (isStatusCode(raw, 410)) gone = true;
+        if (statusCodeOf(raw) === 410) gone = true;
         return;
       }
       const rv = resourceVersionOf(raw);
@@ -226,7 +227,7 @@ export class Informer<T extends KubernetesObject> {
       if (this.stopped || generation !== this.generation) return;
       this.generation++;
       this.abort = undefined;
-      if (gone || isStatusCode(error, 410)) {
+      if (gone || statusCodeOf(error) === 410) {
         this.resourceVersion = "";
         this.scheduleRun(0);
       } else if (error) {
@@ -254,12 +255,6 @@ function resourceVersionOf(raw: unknown): string | undefined {
   if (typeof raw !== "object" || raw === null) return undefined;
   const metadata = (raw as { metadata?: { resourceVersion?: unknown } }).metadata;
   return typeof metadata?.resourceVersion === "string" ? metadata.resourceVersion : undefined;
-}
-
-function isStatusCode(value: unknown, code: number): boolean {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as { code?: unknown; statusCode?: unknown };
-  return v.code === code || v.statusCode === code;
 }
 
 export function describe(error: unknown): string {
