@@ -21,7 +21,7 @@ help:
 	@echo "kubectl quiesce    plugin: put operator/cli/kubectl-quiesce.ts on PATH as kubectl-quiesce (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
 	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods)"
-	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~15 min)"
+	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~17 min)"
 
 tools:
 	@bash hack/ensure-tools.sh

@@ -20,10 +20,11 @@ const POLICY_NOTES: Record<string, string> = {
   "spec.endpoint.requestTimeoutSeconds": "Timeout of one call to the endpoint.",
   "spec.drain.timeoutSeconds": "Longest a drain may take, from the quiesce start; then onTimeout applies.",
   "spec.drain.pollIntervalSeconds": "Interval between in-flight polls.",
-  "spec.drain.settleSeconds": "Most time to wait, NotReady, for load balancers to stop sending work.",
+  "spec.drain.settleSeconds":
+    "Most time to wait, once no EndpointSlice lists the pod as serving, for load balancers to stop sending work (an unchanged `accepted` count over one poll ends it early).",
   "spec.drain.onTimeout": "Delete removes the pod anyway; Keep leaves it NotReady and flagged.",
   "spec.drain.injectPreStop":
-    "Also inject a preStop httpGet to the endpoint (removals admission never sees).",
+    "Also inject a preStop sleep of settleSeconds into each container without a preStop, for removals the deletion gate never sees (webhook down, kubelet eviction, node shutdown).",
   "spec.budget.minServing": "Refuse to start a drain while fewer other pods of the workload are serving.",
 };
 const CONFIG_NOTES: Record<string, string> = {

@@ -9,6 +9,7 @@ import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { isNotFound } from "./cluster/api-errors.ts";
@@ -139,7 +140,7 @@ export async function startOperator(
   const metrics = createMetrics();
   const write = (verb: string, resource: string) => metrics.apiRequests.inc({ verb, resource });
   const cache: ClusterCache = createClusterCache(
-    { kubeConfig, core, apps, custom },
+    { kubeConfig, core, apps, custom, discovery: kubeConfig.makeApiClient(DiscoveryV1Api) },
     logger,
     (informer, reason) => metrics.informerRestarts.inc({ informer, reason }),
   );

@@ -125,11 +125,16 @@ function emptyResult(kind: string): FaultResult {
   };
 }
 
-function webRollout(ctx: FaultContext, inject: () => Promise<void>, timeoutMs = 90_000) {
+function webRollout(
+  ctx: FaultContext,
+  inject: () => Promise<void>,
+  timeoutMs = 90_000,
+  trigger: () => Promise<void> = () => rolloutRestart(ctx.lab.apis, WEB.namespace, WEB.app),
+) {
   return rolloutUnderLoad(ctx.lab, {
     namespace: WEB.namespace,
     app: WEB.app,
-    trigger: () => rolloutRestart(ctx.lab.apis, WEB.namespace, WEB.app),
+    trigger,
     inject,
     propagationDelayMs: ctx.propagationDelayMs,
     timeoutMs,
@@ -346,4 +351,74 @@ export async function badEndpoints(ctx: FaultContext): Promise<FaultResult> {
 
 function mean(xs: number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Until every `app` pod of `namespace` is Ready (all gates True), polled; the epoch ms it happened, or undefined. */
+async function allReadyAt(ctx: FaultContext, namespace: string, app: string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const pods = await ctx.lab.apis.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+      const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+      const ready = (p: (typeof live)[number]) =>
+        p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+      if (live.length >= WEB.replicas && live.every(ready)) return Date.now();
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  return undefined;
+}
+
+/**
+ * Item 3 of the reliability issue: every operator replica gone. A serving pod is deleted directly (as `kubectl
+ * delete pod` or a scale-in would): the webhook fails open (`failurePolicy: Ignore`), so only the injected preStop
+ * sleep stands between the deletion and the load balancer. Its replacement cannot become Ready while no operator
+ * runs (the readiness gate trade-off); the operator is started again after `downMs` and the time until the new pod
+ * is Ready is the unblock time.
+ */
+export async function webhookDown(ctx: FaultContext, rounds: number, downMs: number): Promise<FaultResult> {
+  const result = emptyResult("webhook-down");
+  const from = Date.now();
+  const unblock: number[] = [];
+  const blockedWhileDown: boolean[] = [];
+  for (let i = 0; i < rounds && Date.now() < ctx.hardStopAt; i++) {
+    const run = await webRollout(
+      ctx,
+      async () => {
+        await sleep(downMs);
+        // Still down: the replacement must not be Ready (no operator sets its gate).
+        blockedWhileDown.push((await allReadyAt(ctx, WEB.namespace, WEB.app, 1)) === undefined);
+        const resumedAt = Date.now();
+        ctx.lab.replicas.resume();
+        const readyAt = await allReadyAt(ctx, WEB.namespace, WEB.app, 120_000);
+        if (readyAt !== undefined) unblock.push((readyAt - resumedAt) / 1000);
+      },
+      180_000,
+      async () => {
+        await ctx.lab.replicas.killAll();
+        await sleep(1500); // the balancer's probe has dropped both replicas
+        const pods = await ctx.lab.apis.core.listNamespacedPod({
+          namespace: WEB.namespace,
+          labelSelector: `app=${WEB.app}`,
+        });
+        const victim = pods.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name;
+        if (victim === undefined) throw new Error("webhook-down: no web pod to delete");
+        await ctx.lab.apis.core.deleteNamespacedPod({ namespace: WEB.namespace, name: victim });
+      },
+    );
+    tally(result, run, [], from);
+    ctx.say(
+      `  webhook-down round ${i + 1}/${rounds}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+    );
+  }
+  await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = {
+    ...result.details,
+    downSeconds: downMs / 1000,
+    replacementBlockedWhileDown: blockedWhileDown,
+    unblockSeconds: { max: Math.max(0, ...unblock), mean: mean(unblock), each: unblock },
+  };
+  return result;
 }

@@ -1,5 +1,6 @@
 // `make chaos`: faults injected during rollouts under load (leader SIGKILL, API server down, watch connections cut,
-// misbehaving quiesce endpoints, a pod exiting mid-drain); writes bench/results/chaos.json. Bounded in time.
+// misbehaving quiesce endpoints, a pod exiting mid-drain) and the fail-open mode with every replica gone; writes
+// bench/results/chaos.json. Bounded in time.
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,12 +14,20 @@ import {
   leaderKill,
   podDies,
   watchCut,
+  webhookDown,
 } from "./faults.ts";
 import { type ChaosLab, startChaosLab } from "./lab.ts";
 import { BROKEN, createBroken, createWeb, ENDPOINT_MODES, WEB } from "./workloads.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const FAULTS = ["leader-sigkill", "apiserver-down", "watch-cut", "endpoints", "pod-exit"] as const;
+const FAULTS = [
+  "leader-sigkill",
+  "apiserver-down",
+  "watch-cut",
+  "endpoints",
+  "pod-exit",
+  "webhook-down",
+] as const;
 
 const env = z
   .object({
@@ -27,10 +36,12 @@ const env = z
     /** Comma-separated subset of the faults. */
     CHAOS_FAULTS: z.string().default(FAULTS.join(",")),
     /** No new rollout starts after this many minutes. */
-    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(14),
+    CHAOS_MAX_MINUTES: z.coerce.number().positive().default(16),
     CHAOS_DIR: z.string().default(join(REPO, ".chaos")),
     CHAOS_OUT: z.string().default(join(REPO, "bench", "results", "chaos.json")),
     CHAOS_APISERVER_DOWN_SECONDS: z.coerce.number().int().min(1).max(120).default(20),
+    /** How long every operator replica stays gone in the webhook-down fault. */
+    CHAOS_OPERATOR_DOWN_SECONDS: z.coerce.number().int().min(1).max(120).default(15),
   })
   .parse(process.env);
 const selected = new Set(env.CHAOS_FAULTS.split(",").map((s) => s.trim()));
@@ -90,6 +101,14 @@ async function main(): Promise<void> {
   await run("watch-cut", () => watchCut(ctx, n(3)));
   await run("pod-exit", () => podDies(ctx, n(3)));
   await run("endpoints", () => badEndpoints(ctx));
+  // Not a fault the operator must absorb: every replica gone is the documented fail-open mode, reported apart.
+  const failOpen: FaultResult[] = [];
+  if (selected.has("webhook-down")) {
+    say("== webhook-down (every replica gone; reported apart from the totals) ==");
+    const r = await webhookDown(ctx, n(2), env.CHAOS_OPERATOR_DOWN_SECONDS * 1000);
+    failOpen.push(r);
+    say(`${r.kind}: ${r.rollouts} rounds, ${r.requests} requests, ${r.failed} failed`);
+  }
   drains.stop();
 
   const pollSeconds = Math.max(WEB.pollSeconds, BROKEN.pollSeconds);
@@ -118,6 +137,7 @@ async function main(): Promise<void> {
     operatorPeakRssMB: Math.round(lab.replicas.peakRssBytes() / 1024 / 1024),
     operatorRestarts: lab.replicas.restarts(),
     faults: Object.fromEntries(results.map((r) => [r.kind, r])),
+    failOpen: Object.fromEntries(failOpen.map((r) => [r.kind, r])),
   };
   await mkdir(dirname(env.CHAOS_OUT), { recursive: true });
   await writeFile(env.CHAOS_OUT, `${JSON.stringify(summary, null, 2)}\n`);

@@ -39,12 +39,17 @@ export interface Replicas {
   /** Highest VmHWM of any operator process so far, bytes. */
   peakRssBytes(): number;
   restarts(): number;
+  /** SIGKILLs every replica and keeps them down (no operator runs: the webhooks fail open). */
+  killAll(): Promise<void>;
+  /** Starts every slot again after killAll. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
 export function startReplicas(o: ReplicaOptions): Replicas {
   const node = join(o.repo, "node_modules", ".bin", "node");
   let stopping = false;
+  let paused = false;
   let peak = 0;
   let restarts = 0;
   const slots: Slot[] = o.webhookPorts.map((_, index) => ({
@@ -83,10 +88,10 @@ export function startReplicas(o: ReplicaOptions): Replicas {
     slot.exited = false;
     child.once("exit", () => {
       slot.exited = true;
-      if (stopping) return;
+      if (stopping || paused) return;
       restarts++;
       setTimeout(() => {
-        if (!stopping) launch(slot);
+        if (!stopping && !paused) launch(slot);
       }, o.restartDelayMs ?? 1000);
     });
   };
@@ -136,6 +141,22 @@ export function startReplicas(o: ReplicaOptions): Replicas {
     identities: () => slots.filter((s) => !s.exited).map((s) => s.identity),
     peakRssBytes: () => peak,
     restarts: () => restarts,
+    async killAll() {
+      paused = true;
+      await Promise.all(
+        slots.map(async (slot) => {
+          const child = slot.child;
+          if (child === undefined || slot.exited) return;
+          const gone = new Promise<void>((r) => child.once("exit", () => r()));
+          child.kill("SIGKILL");
+          await gone;
+        }),
+      );
+    },
+    resume() {
+      paused = false;
+      for (const slot of slots) if (slot.exited) launch(slot);
+    },
     async stop() {
       stopping = true;
       clearInterval(sampler);

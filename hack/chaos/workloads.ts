@@ -39,6 +39,9 @@ export async function createWeb(apis: Apis): Promise<void> {
       timeoutSeconds: WEB.timeoutSeconds,
       settleSeconds: 2,
       pollIntervalSeconds: WEB.pollSeconds,
+      // The documented HA setting: a removal the deletion gate never sees (webhook call lost with a dying
+      // replica, every replica gone) still holds SIGTERM back for settleSeconds while endpoints propagate.
+      injectPreStop: true,
     }),
     budget: { maxConcurrent: WEB.replicas, minServing: 1 },
   });

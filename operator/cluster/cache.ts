@@ -1,11 +1,14 @@
-// The operator's informer caches: QuiescePolicies, Pods, ReplicaSets and Deployments, trimmed to what it reads.
+// The operator's informer caches: QuiescePolicies, Pods, ReplicaSets, Deployments and EndpointSlices, trimmed to
+// what it reads.
 import type {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   KubeConfig,
   KubernetesObject,
   V1Deployment,
+  V1EndpointSlice,
   V1Pod,
   V1ReplicaSet,
 } from "@kubernetes/client-node";
@@ -18,6 +21,8 @@ export interface ClusterCache {
   pods: Informer<V1Pod>;
   replicaSets: Informer<V1ReplicaSet>;
   deployments: Informer<V1Deployment>;
+  /** Which pods each Service routes to: a drain's settle wait starts once no slice lists its pod as serving. */
+  endpointSlices: Informer<V1EndpointSlice>;
   start(): void;
   stop(): void;
   waitForSync(): Promise<void>;
@@ -29,6 +34,7 @@ export interface CacheApis {
   core: CoreV1Api;
   apps: AppsV1Api;
   custom: CustomObjectsApi;
+  discovery: DiscoveryV1Api;
 }
 
 const isObject = (raw: unknown): raw is KubernetesObject =>
@@ -53,6 +59,22 @@ function trimPod(pod: V1Pod): V1Pod {
       podIP: pod.status.podIP,
       conditions: pod.status.conditions,
     },
+  };
+}
+
+/** Keeps, per endpoint, only which pod it is and its conditions (addresses, hints and ports are never read). */
+function trimEndpointSlice(slice: V1EndpointSlice): V1EndpointSlice {
+  const { managedFields: _m, annotations: _a, ...metadata } = slice.metadata ?? {};
+  return {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata,
+    addressType: slice.addressType,
+    endpoints: (slice.endpoints ?? []).map((e) => ({
+      addresses: [],
+      conditions: e.conditions,
+      targetRef: e.targetRef && { kind: e.targetRef.kind, name: e.targetRef.name, uid: e.targetRef.uid },
+    })),
   };
 }
 
@@ -122,12 +144,27 @@ export function createClusterCache(
     decode: (raw) => (isObject(raw) ? stripManaged(raw as V1Deployment) : undefined),
     onRestart: (reason) => onRestart("deployments", reason),
   });
-  const all = [policies, pods, replicaSets, deployments];
+  const endpointSlices = new Informer<V1EndpointSlice>({
+    ...common,
+    name: "endpointslices",
+    path: "/apis/discovery.k8s.io/v1/endpointslices",
+    list: async () => {
+      const list = await apis.discovery.listEndpointSliceForAllNamespaces();
+      return {
+        items: list.items.map(trimEndpointSlice),
+        resourceVersion: list.metadata?.resourceVersion ?? "",
+      };
+    },
+    decode: (raw) => (isObject(raw) ? trimEndpointSlice(raw as V1EndpointSlice) : undefined),
+    onRestart: (reason) => onRestart("endpointslices", reason),
+  });
+  const all = [policies, pods, replicaSets, deployments, endpointSlices];
   return {
     policies,
     pods,
     replicaSets,
     deployments,
+    endpointSlices,
     start: () => {
       for (const informer of all) informer.start();
     },

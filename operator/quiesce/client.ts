@@ -1,19 +1,18 @@
 // The operator's client for the quiesce protocol: begin (POST), status (GET), resume (DELETE); never throws.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { type ExchangeResult, exchange, systemTimers, type Timers } from "./exchange.ts";
+import { exchange, systemTimers, type Timers } from "./exchange.ts";
 import {
-  errorBodySchema,
   JSON_CONTENT_TYPE,
   MAX_REASON_LENGTH,
   MAX_STATUS_BODY_BYTES,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
-  type QuiesceStatus,
-  statusBodySchema,
 } from "./protocol.ts";
+import { interpretResponse, type QuiesceCallResult } from "./response.ts";
 
 export type { Timers } from "./exchange.ts";
+export type { QuiesceCallResult, QuiesceFailureKind } from "./response.ts";
 
 export const quiesceEndpointSchema = z.object({
   podIP: z.string().refine((ip) => isIP(ip) !== 0, "podIP must be an IPv4 or IPv6 literal"),
@@ -30,21 +29,6 @@ export const quiesceEndpointSchema = z.object({
   maxBodyBytes: z.number().int().positive().default(MAX_STATUS_BODY_BYTES),
 });
 export type QuiesceEndpoint = z.input<typeof quiesceEndpointSchema>;
-
-export type QuiesceFailureKind =
-  | "invalid-endpoint"
-  | "refused"
-  | "timeout"
-  | "network"
-  | "unauthorized"
-  | "http-status"
-  | "too-large"
-  | "invalid-body"
-  | "protocol-version";
-
-export type QuiesceCallResult =
-  | { ok: true; status: QuiesceStatus; httpStatus: number }
-  | { ok: false; kind: QuiesceFailureKind; message: string; httpStatus?: number };
 
 export type QuiesceClient = {
   /** POST: begin quiescing (idempotent); `reason` is passed to the app (rollout, eviction, ...). */
@@ -100,7 +84,7 @@ export function createQuiesceClient(
       },
       timers,
     );
-    const outcome = interpret(result);
+    const outcome = interpretResponse(result);
     if (outcome.ok) return outcome;
     return { ...outcome, message: redact(`${method} ${target}: ${outcome.message}`) };
   };
@@ -114,65 +98,4 @@ export function createQuiesceClient(
     status: () => call("GET"),
     resume: () => call("DELETE"),
   };
-}
-
-function interpret(result: ExchangeResult): QuiesceCallResult {
-  if (result.kind === "too-large") {
-    return { ok: false, kind: "too-large", message: result.message, httpStatus: result.statusCode };
-  }
-  if (result.kind !== "response") return { ok: false, kind: result.kind, message: result.message };
-  const httpStatus = result.statusCode;
-  const version = result.headers[PROTOCOL_VERSION_HEADER.toLowerCase()];
-  if (version !== undefined && version !== PROTOCOL_VERSION) {
-    return {
-      ok: false,
-      kind: "protocol-version",
-      message: `the app speaks protocol version ${String(version).slice(0, 32)}, not ${PROTOCOL_VERSION}`,
-      httpStatus,
-    };
-  }
-  if (httpStatus === 401 || httpStatus === 403) {
-    return {
-      ok: false,
-      kind: "unauthorized",
-      message: `the app refused the credentials (${httpStatus})`,
-      httpStatus,
-    };
-  }
-  if (httpStatus >= 300 && httpStatus < 400) {
-    return { ok: false, kind: "http-status", message: `redirect (${httpStatus}) not followed`, httpStatus };
-  }
-  const json = parseJson(result.body);
-  if (httpStatus < 200 || httpStatus >= 300) {
-    const error = errorBodySchema.safeParse(json);
-    const detail = error.success ? ` (${error.data.error})` : "";
-    return {
-      ok: false,
-      kind: "http-status",
-      message: `unexpected HTTP status ${httpStatus}${detail}`,
-      httpStatus,
-    };
-  }
-  if (json === undefined) {
-    return { ok: false, kind: "invalid-body", message: "response body is not valid JSON", httpStatus };
-  }
-  const status = statusBodySchema.safeParse(json);
-  if (!status.success) {
-    const issue = status.error.issues[0];
-    return {
-      ok: false,
-      kind: "invalid-body",
-      message: `invalid status body: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "?"}`,
-      httpStatus,
-    };
-  }
-  return { ok: true, status: status.data, httpStatus };
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch {
-    return undefined;
-  }
 }

@@ -26,6 +26,8 @@ export interface DrainObservation {
   pod: "present" | "terminating" | "gone";
   /** Current status of the quiesce.dev/serving condition (undefined when absent or Unknown). */
   gate?: boolean;
+  /** Some EndpointSlice still lists the pod as serving (undefined when not looked up). */
+  listed?: boolean;
   /** Result of the endpoint call `nextProbe()` asked for, made just before this step. */
   probe?: { request: ProbeRequest; result: ProbeResult };
   /** Budget decision for this pod now; consulted only while the removal waits to start (phase Requested). */
@@ -57,6 +59,7 @@ const UNUSABLE: ProbeResult = { ok: false, kind: "invalid-body", message: "unusa
 const observationSchema = z.object({
   pod: z.enum(["present", "terminating", "gone"]).catch("present"),
   gate: z.boolean().optional().catch(undefined),
+  listed: z.boolean().optional().catch(undefined),
   probe: z
     .object({ request: z.enum(["post", "get", "delete"]), result: probeResultSchema.catch(UNUSABLE) })
     .optional()
@@ -80,6 +83,7 @@ export function sanitizeObservation(input: unknown): DrainObservation {
   return {
     pod: o.pod,
     gate: o.gate,
+    listed: o.listed,
     probe: o.probe ? { request: o.probe.request, result: o.probe.result as ProbeResult } : undefined,
     budget: o.budget,
     revisionIsCurrent: o.revisionIsCurrent,

@@ -13,6 +13,7 @@ import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { maintenanceOf } from "../maintenance/maintenance-mode.ts";
 import { governingPolicy } from "../policy-match.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
+import { listedAsServing } from "../workloads/endpoint-listing.ts";
 import {
   conditionTrue,
   drainStateOf,
@@ -140,6 +141,10 @@ export class PodController {
     const state = drainStateOf(pod);
     const presence: DrainObservation["pod"] = isTerminating(pod) ? "terminating" : "present";
     const observation: DrainObservation = { pod: presence, gate: gateStatus(pod) };
+    // Only a gated pod can leave its endpoints; an ungated one (created before its policy) would wait in vain.
+    if (state.phase === "Settling" && hasServingGate(pod)) {
+      observation.listed = listedAsServing(pod, this.deps.cache.endpointSlices.list(namespace));
+    }
     const probe = nextProbe(state, policy.spec, presence);
     if (probe) {
       const result = await callEndpoint(
@@ -242,8 +247,8 @@ export class PodController {
           this.remember(fresh);
           break;
         }
-        case "setServingCondition":
-          await this.deps.pods.setCondition(
+        case "setServingCondition": {
+          const fresh = await this.deps.pods.setCondition(
             namespace,
             name,
             SERVING_CONDITION,
@@ -253,7 +258,10 @@ export class PodController {
               ? "serving traffic again"
               : `removal under QuiescePolicy ${namespace}/${policy.metadata.name}`,
           );
+          // The next step must see the gate as written, not the cache's older copy.
+          if (fresh?.metadata?.uid === uid) this.remember(fresh);
           break;
+        }
         case "emitEvent":
           await this.deps.events.record(podTarget(pod), action.eventType, action.reason, action.message);
           this.observeEvent(pod, policy, action.reason);

@@ -257,6 +257,18 @@ function active(ctx: Ctx): StepResult {
   if (now >= deadline) return withPrefix([...prefix, ...failure], finish(ctx, "TimedOut", probe));
   const wait = (ms: number) => requeue(Math.max(0, Math.min(ms, deadline - now)));
 
+  if (state.phase === "Settling" && (obs.gate === true || obs.listed === true)) {
+    // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
+    // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
+    // neither holds; the drain timeout still bounds it all.
+    const next: DrainState = {
+      ...state,
+      phaseEnteredAt: now,
+      lastAccepted: undefined,
+      lastAcceptedAt: undefined,
+    };
+    return withPrefix(prefix, stay(ctx, next, [wait(ctx.pollMs)]));
+  }
   if (state.phase === "Settling") {
     const settledAt = (state.phaseEnteredAt ?? now) + ctx.settleMs;
     if (!policy.endpoint) {

@@ -58,6 +58,8 @@ const scenarioArb = fc.record({
   budgetRefusals: fc.integer({ min: 0, max: 3 }),
   restartEvery: fc.integer({ min: 1, max: 5 }),
   lateMs: fc.array(fc.integer({ min: 0, max: 50 }), { minLength: 1, maxLength: 10 }),
+  /** Per step: does an EndpointSlice still list the pod (its controller lagging)? */
+  listed: fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
 });
 
 const REQUEST = { postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const;
@@ -65,7 +67,7 @@ const REQUEST = { postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete"
 describe("drain state machine properties", () => {
   it("removes only when drained or timed out, within one poll interval of the timeout, and requeues until done", () => {
     fc.assert(
-      fc.property(scenarioArb, ({ policy, answers, budgetRefusals, restartEvery, lateMs }) => {
+      fc.property(scenarioArb, ({ policy, answers, budgetRefusals, restartEvery, lateMs, listed }) => {
         const pollMs = policy.drain.pollIntervalSeconds * 1000;
         const timeoutMs = policy.drain.timeoutSeconds * 1000;
         let state: DrainState = {
@@ -85,11 +87,14 @@ describe("drain state machine properties", () => {
           const obs: DrainObservation = {
             pod,
             gate: state.phase === "Requested",
+            listed: listed[i % listed.length],
             probe: probe && result ? { request: REQUEST[probe.type], result } : undefined,
             budget: i < budgetRefusals ? { allowed: false, message: "no" } : { allowed: true, message: "ok" },
           };
           const r = step(state, obs, now, policy);
           if (r.state.phase === "Settling" && startedAt === undefined) startedAt = r.state.startedAt;
+          // Never asks the app to refuse work while a Service may still route to it.
+          if (state.phase === "Settling" && r.state.phase === "Quiescing") expect(obs.listed).toBe(false);
           lastAnswerDrained =
             probe?.type !== "getStatus" || state.phase !== "Settling"
               ? result?.ok === true && result.status.inFlight === 0
@@ -132,6 +137,7 @@ describe("drain state machine properties", () => {
       fc.record({
         pod: fc.constantFrom("present", "terminating", "gone", "bogus"),
         gate: fc.option(fc.anything(), { nil: undefined }),
+        listed: fc.option(fc.anything(), { nil: undefined }),
         probe: fc.option(
           fc.record({
             request: fc.constantFrom("post", "get", "delete", "x"),

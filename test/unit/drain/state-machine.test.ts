@@ -126,6 +126,54 @@ describe("drain state machine: paths", () => {
     expect(r.state.phase).toBe("Quiescing");
   });
 
+  it("restarts the settle wait while the gate is not seen False (a lost write) and sets it again", () => {
+    const p = policy({ drain: { settleSeconds: 2 } });
+    // The previous leader wrote Settling at T0 and died before the gate: by T0 + 5 s the settle bound has passed.
+    let r = reconcile(base("Settling"), p, T0 + 5000, ok(1, 7), { gate: true });
+    expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 5000, startedAt: T0 });
+    expect(r.state.lastAccepted).toBeUndefined();
+    expect(kinds(r)).toEqual(["patchAnnotations", "setServingCondition", "requeueAfter"]);
+    // Gate now False: the settle runs from T0 + 5 s, not from T0.
+    r = reconcile(r.state, p, T0 + 6000, ok(1, 7));
+    expect(r.state.phase).toBe("Settling");
+    r = reconcile(r.state, p, T0 + 7000, ok(1, 8));
+    expect(r.state.phase).toBe("Quiescing");
+  });
+
+  it("does not start the settle wait while an EndpointSlice still lists the pod as serving", () => {
+    const p = policy({ drain: { settleSeconds: 2 } });
+    let r = reconcile(base("Settling"), p, T0 + 1000, ok(1, 7), { listed: true });
+    expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 1000 });
+    expect(kinds(r)).toEqual(["patchAnnotations", "requeueAfter"]);
+    expect(requeueMs(r)).toBe(1000);
+    // The EndpointSlice controller lags for 4 s (as after an API server restart): still no quiesce at T0 + 5 s.
+    for (const t of [2000, 3000, 4000, 5000]) {
+      r = reconcile(r.state, p, T0 + t, ok(1, 7 + t), { listed: true });
+      expect(r.state.phase).toBe("Settling");
+    }
+    r = reconcile(r.state, p, T0 + 6000, ok(1, 9000), { listed: false });
+    expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 5000, lastAccepted: 9000 });
+    r = reconcile(r.state, p, T0 + 7000, ok(1, 9000), { listed: false });
+    expect(r.state.phase).toBe("Quiescing");
+  });
+
+  it("still times out while the pod stays listed (the timeout bounds the whole drain)", () => {
+    const p = policy({ drain: { timeoutSeconds: 5, settleSeconds: 2 } });
+    const r = reconcile(base("Settling"), p, T0 + 5000, ok(1, 7), { listed: true });
+    expect(r.state).toMatchObject({ phase: "TimedOut", outcome: "TimedOut" });
+    expect(removes(r)).toBe(true);
+  });
+
+  it("without an endpoint, counts the settle from when the pod left the endpoints", () => {
+    const p = policy({ endpoint: false, drain: { settleSeconds: 2 } });
+    let r = step(base("Settling"), { ...present, listed: true }, T0 + 3000, p);
+    expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 3000 });
+    r = step(r.state, { ...present, listed: false }, T0 + 4000, p);
+    expect(r.state.phase).toBe("Settling");
+    r = step(r.state, { ...present, listed: false }, T0 + 5000, p);
+    expect(r.state.phase).toBe("Drained");
+  });
+
   it("ends with an eviction when the drain began with one", () => {
     const r = reconcile(base("Draining", { via: "evict" }), policy(), T0 + 1000, ok(0));
     expect(kinds(r)).toContain("evictPod");

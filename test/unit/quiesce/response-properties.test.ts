@@ -1,0 +1,172 @@
+// Property tests of the protocol parser (operator/quiesce/response.ts): whatever bytes, status and headers a pod
+// sends, the operator gets a valid status only for a valid 2xx status body, and a bounded typed failure otherwise.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ExchangeResult } from "../../../operator/quiesce/exchange.ts";
+import { PROTOCOL_VERSION_HEADER } from "../../../operator/quiesce/protocol.ts";
+import { interpretResponse } from "../../../operator/quiesce/response.ts";
+
+const VERSION = PROTOCOL_VERSION_HEADER.toLowerCase();
+const KINDS = [
+  "unauthorized",
+  "http-status",
+  "too-large",
+  "invalid-body",
+  "protocol-version",
+  "refused",
+  "timeout",
+  "network",
+];
+
+/** Values a hostile or broken app might put where a count belongs. */
+const weirdNumber = fc.oneof(
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(-1, 1.5, Number.MAX_SAFE_INTEGER + 2, 1e308, -0),
+  fc.string(),
+  fc.constant(null),
+  fc.boolean(),
+);
+const statusLike = fc.record(
+  {
+    state: fc.oneof(fc.constantFrom("serving", "quiescing", "drained"), fc.string()),
+    inFlight: fc.oneof(fc.nat(), weirdNumber),
+    accepted: fc.oneof(fc.nat(), weirdNumber),
+    classes: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.nat(), weirdNumber)), fc.anything()),
+    extra: fc.anything(),
+  },
+  { requiredKeys: [] },
+);
+const body = fc.oneof(
+  statusLike.map((o) => Buffer.from(JSON.stringify(o))),
+  fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v))),
+  fc.string().map((s) => Buffer.from(s)),
+  fc.uint8Array({ maxLength: 512 }).map((a) => Buffer.from(a)),
+);
+const headers = fc.record(
+  { [VERSION]: fc.oneof(fc.constant("1"), fc.string({ maxLength: 80 })), "content-type": fc.string() },
+  { requiredKeys: [] },
+);
+const response: fc.Arbitrary<ExchangeResult> = fc.record({
+  kind: fc.constant("response" as const),
+  statusCode: fc.oneof(fc.integer({ min: 100, max: 599 }), fc.constantFrom(200, 202, 204, 301, 401, 500)),
+  headers,
+  body,
+});
+const other: fc.Arbitrary<ExchangeResult> = fc.oneof(
+  fc.record({
+    kind: fc.constantFrom("refused" as const, "timeout" as const, "network" as const),
+    message: fc.string(),
+  }),
+  fc.record({
+    kind: fc.constant("too-large" as const),
+    statusCode: fc.integer({ min: 100, max: 599 }),
+    message: fc.string(),
+  }),
+);
+
+/** What the protocol calls a valid status body, written independently of the parser's zod schema. */
+function validStatus(raw: Buffer): boolean {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw.toString("utf8"));
+  } catch {
+    return false;
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const count = (n: unknown) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+  const classesOk =
+    o.classes === undefined ||
+    (typeof o.classes === "object" &&
+      o.classes !== null &&
+      !Array.isArray(o.classes) &&
+      Object.values(o.classes).every(count));
+  return (
+    ["serving", "quiescing", "drained"].includes(o.state as string) &&
+    count(o.inFlight) &&
+    count(o.accepted) &&
+    classesOk
+  );
+}
+
+describe("protocol parser properties", () => {
+  it("never throws; ok exactly for a 2xx, version-1 response with a valid status body", () => {
+    fc.assert(
+      fc.property(fc.oneof(response, other), (r) => {
+        const out = interpretResponse(r);
+        if (r.kind !== "response") {
+          expect(out.ok).toBe(false);
+          return;
+        }
+        const version = r.headers[VERSION];
+        const expectOk =
+          r.statusCode >= 200 &&
+          r.statusCode < 300 &&
+          (version === undefined || version === "1") &&
+          validStatus(r.body);
+        expect(out.ok, `status ${r.statusCode} body ${r.body.toString("utf8").slice(0, 80)}`).toBe(expectOk);
+        if (out.ok) {
+          expect(["serving", "quiescing", "drained"]).toContain(out.status.state);
+          expect(Number.isInteger(out.status.inFlight) && out.status.inFlight >= 0).toBe(true);
+          expect(Number.isInteger(out.status.accepted) && out.status.accepted >= 0).toBe(true);
+          expect(out.httpStatus).toBe(r.statusCode);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("fails with a known kind and a message of at most 300 characters", () => {
+    fc.assert(
+      fc.property(fc.oneof(response, other), (r) => {
+        const out = interpretResponse(r);
+        if (out.ok) return;
+        expect(KINDS).toContain(out.kind);
+        expect(out.message.length).toBeLessThanOrEqual(300);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("reads a redirect as a failure and never as a status, whatever its body", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 300, max: 399 }), statusLike, (code, status) => {
+        const out = interpretResponse({
+          kind: "response",
+          statusCode: code,
+          headers: {},
+          body: Buffer.from(JSON.stringify(status)),
+        });
+        expect(out).toMatchObject({ ok: false, kind: "http-status" });
+      }),
+    );
+  });
+
+  it("reads 401 and 403 as unauthorized, whatever the body claims", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(401, 403), body, (code, b) => {
+        expect(interpretResponse({ kind: "response", statusCode: code, headers: {}, body: b })).toMatchObject(
+          {
+            ok: false,
+            kind: "unauthorized",
+          },
+        );
+      }),
+    );
+  });
+
+  it("bounds a failure message built from a huge hostile field name", () => {
+    const key = "k".repeat(60_000);
+    const out = interpretResponse({
+      kind: "response",
+      statusCode: 200,
+      headers: {},
+      body: Buffer.from(
+        JSON.stringify({ state: "quiescing", inFlight: 1, accepted: 1, classes: { [key]: -1 } }),
+      ),
+    });
+    expect(out).toMatchObject({ ok: false, kind: "invalid-body" });
+    expect(out.ok ? 0 : out.message.length).toBeLessThanOrEqual(300);
+  });
+});
