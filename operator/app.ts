@@ -10,6 +10,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
+  type V1EndpointSlice,
   type V1Pod,
 } from "@kubernetes/client-node";
 import { isNotFound } from "./cluster/api-errors.ts";
@@ -31,6 +32,8 @@ import { MaintenanceController } from "./controllers/maintenance/maintenance-con
 import { MAINTENANCE_ANNOTATION, maintenanceOf } from "./controllers/maintenance/maintenance-mode.ts";
 import { PolicyController } from "./controllers/policy/policy-controller.ts";
 import { selectingPolicies } from "./controllers/policy-match.ts";
+import { listedAsServing } from "./controllers/workloads/endpoint-listing.ts";
+import { drainStateOf } from "./controllers/workloads/pod-facts.ts";
 import { ownershipOf } from "./controllers/workloads/workload.ts";
 import { startHealthServer } from "./observability/health-server.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
@@ -208,6 +211,22 @@ export async function startOperator(
     policyQueue.add(`${p.metadata.namespace}/${p.metadata.name}`);
   cache.policies.on("add", onPolicy);
   cache.policies.on("update", onPolicy);
+  // A Settling drain measures its settle from when it sees its pod leave the EndpointSlices: look at once.
+  const onSlice = (slice: V1EndpointSlice, old?: V1EndpointSlice) => {
+    const namespace = slice.metadata?.namespace ?? "";
+    const names = new Set(
+      [...(slice.endpoints ?? []), ...(old?.endpoints ?? [])].map((e) => e.targetRef?.name),
+    );
+    for (const name of names) {
+      if (name === undefined) continue;
+      const pod = cache.pods.get(namespace, name);
+      if (pod === undefined || drainStateOf(pod).phase !== "Settling") continue;
+      podController.wake(`${namespace}/${name}`);
+      podQueue.add(`${namespace}/${name}`);
+    }
+  };
+  cache.endpointSlices.on("update", onSlice);
+  cache.endpointSlices.on("delete", (slice) => onSlice(slice));
   cache.deployments.on("update", (d, old) => {
     for (const p of cache.policies.list(d.metadata?.namespace)) onPolicy(p);
     const was = old?.metadata?.annotations?.[MAINTENANCE_ANNOTATION];
@@ -264,6 +283,8 @@ export async function startOperator(
             `${effect.user.username ?? "unknown user"} removed the pod through break-glass (${effect.via}) bypassing QuiescePolicy ${effect.policy}: ${effect.reason}`,
           );
         },
+        routedByService: (pod) =>
+          listedAsServing(pod, cache.endpointSlices.list(pod.metadata?.namespace ?? undefined)),
         now: () => new Date(),
         logger,
       }),

@@ -95,6 +95,20 @@ export function overrunSeconds(r: DrainRecord): number {
   return Math.max(0, (r.removedAt - r.deadline) / 1000);
 }
 
+/**
+ * The overrun counted from when the operator could act: a deadline that fell while the API server was down moves to
+ * the end of that outage (nobody can delete a pod then). The raw overrun is still reported beside it.
+ */
+export function overrunBeyondOutagesSeconds(
+  r: DrainRecord,
+  outages: readonly { from: number; to: number }[],
+): number {
+  if (r.deadline === undefined || r.removedAt === undefined) return 0;
+  const deadline = r.deadline;
+  const outage = outages.find((o) => deadline >= o.from && deadline <= o.to);
+  return Math.max(0, (r.removedAt - (outage?.to ?? deadline)) / 1000);
+}
+
 /** A drain whose pod is still there `slackMs` after its deadline. */
 export function isStuck(r: DrainRecord, now: number, slackMs: number): boolean {
   return r.deadline !== undefined && r.removedAt === undefined && now > r.deadline + slackMs;

@@ -3,7 +3,13 @@
 import { readdir, readFile } from "node:fs/promises";
 import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
 import { rolloutRestart } from "../../test/scenarios/workloads.ts";
-import { type DrainRecord, type DrainWatch, isStuck, overrunSeconds } from "./drain-watch.ts";
+import {
+  type DrainRecord,
+  type DrainWatch,
+  isStuck,
+  overrunBeyondOutagesSeconds,
+  overrunSeconds,
+} from "./drain-watch.ts";
 import type { ChaosLab } from "./lab.ts";
 import { type RolloutResult, rolloutUnderLoad } from "./rollout.ts";
 import { BROKEN, ENDPOINT_MODES, rollBrokenTo, WEB } from "./workloads.ts";
@@ -210,6 +216,7 @@ export async function apiserverDown(
 ): Promise<FaultResult> {
   const result = emptyResult("apiserver-down");
   const from = Date.now();
+  const outages: { from: number; to: number }[] = [];
   for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
     const started = Date.now();
     const run = await webRollout(
@@ -217,7 +224,9 @@ export async function apiserverDown(
       async () => {
         await waitForDrain(ctx, WEB.namespace, started - 1000, ["Settling", "Quiescing", "Draining"], 20_000);
         ctx.say(`  stopping kube-apiserver for ${downMs / 1000} s`);
+        const stoppedAt = Date.now();
         await ctx.lab.plane.restart("kube-apiserver", downMs);
+        outages.push({ from: stoppedAt, to: Date.now() }); // restart() returns once it is ready again
       },
       180_000,
     );
@@ -226,8 +235,16 @@ export async function apiserverDown(
       `  apiserver-down rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
     );
   }
-  await settleDrains(ctx, result, WEB.namespace, from);
-  result.details = { ...result.details, downSeconds: downMs / 1000 };
+  const records = await settleDrains(ctx, result, WEB.namespace, from);
+  result.details = {
+    ...result.details,
+    downSeconds: downMs / 1000,
+    unavailableSeconds: outages.map((o) => (o.to - o.from) / 1000),
+    maxOverrunBeyondOutageSeconds: Math.max(
+      0,
+      ...records.map((r) => overrunBeyondOutagesSeconds(r, outages)),
+    ),
+  };
   return result;
 }
 

@@ -133,6 +133,14 @@ async function main(): Promise<void> {
     stuckPods: sum((r) => r.stuckPods),
     drains: sum((r) => r.drains),
     maxOverrunSeconds: Math.max(0, ...results.map((r) => r.maxOverrunSeconds)),
+    /** The same, with a deadline that fell during an API server outage counted from the end of the outage. */
+    maxOverrunBeyondApiOutageSeconds: Math.max(
+      0,
+      ...results.map((r) => {
+        const beyond = r.details.maxOverrunBeyondOutageSeconds;
+        return typeof beyond === "number" ? beyond : r.maxOverrunSeconds;
+      }),
+    ),
     overrunTargetSeconds: 2 * pollSeconds + 2,
     operatorPeakRssMB: Math.round(lab.replicas.peakRssBytes() / 1024 / 1024),
     operatorRestarts: lab.replicas.restarts(),

@@ -5,6 +5,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
+import { waitFor } from "../../test/harness/wait-for.ts";
 import { startControlPlane } from "./control-plane.ts";
 import { startLocalNodes } from "./nodes.ts";
 
@@ -32,14 +33,12 @@ async function readPid(file: string): Promise<number | undefined> {
   }
 }
 
-async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}
+/** True once `check` holds, false when `timeoutMs` passes first. */
+const holdsWithin = (check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) =>
+  waitFor(check, { timeoutMs, what, intervalMs: 200 }).then(
+    () => true,
+    () => false,
+  );
 
 async function serve(dir: string, nodes: number): Promise<void> {
   const runDir = join(dir, "run");
@@ -88,9 +87,10 @@ async function up(dir: string, nodes: number, timeoutMs: number): Promise<void> 
   closeSync(out);
   child.unref();
   await writeFile(pidFile, `${child.pid}\n`);
-  const finished = await waitFor(
+  const finished = await holdsWithin(
     () => existsSync(join(dir, "ready")) || existsSync(join(dir, "error")),
     timeoutMs,
+    "the cluster to be ready",
   );
   if (existsSync(join(dir, "ready"))) {
     console.log(`export KUBECONFIG=${join(dir, "kubeconfig")}`);
@@ -106,7 +106,8 @@ async function down(dir: string): Promise<void> {
   const pid = await readPid(join(dir, "serve.pid"));
   if (pid !== undefined && pidAlive(pid)) {
     process.kill(pid, "SIGTERM");
-    if (!(await waitFor(() => !pidAlive(pid), 30_000))) process.kill(pid, "SIGKILL");
+    if (!(await holdsWithin(() => !pidAlive(pid), 30_000, "the cluster to stop")))
+      process.kill(pid, "SIGKILL");
   }
   // Whatever outlived its supervisor (a SIGKILLed serve) is found through the pid list.
   try {

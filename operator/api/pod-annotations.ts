@@ -14,6 +14,8 @@ export const ANNOTATIONS = {
   /** Start of the quiesce (gate set False); the drain timeout is measured from here. */
   startedAt: "quiesce.dev/started-at",
   phaseEnteredAt: "quiesce.dev/phase-entered-at",
+  /** When the drain first saw no EndpointSlice listing the pod as serving: the settle bound counts from here. */
+  leftEndpointsAt: "quiesce.dev/left-endpoints-at",
   /** The app's `accepted` counter at the previous settle poll. */
   lastAccepted: "quiesce.dev/last-accepted",
   /** When `lastAccepted` was read: the count must stay unchanged for a whole poll interval, not between two quick reads. */
@@ -64,6 +66,7 @@ export interface DrainState {
   requestedAt?: number;
   startedAt?: number;
   phaseEnteredAt?: number;
+  leftEndpointsAt?: number;
   lastAccepted?: number;
   lastAcceptedAt?: number;
   inFlight?: number;
@@ -100,6 +103,7 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.requestedAt]: time,
   [ANNOTATIONS.startedAt]: time,
   [ANNOTATIONS.phaseEnteredAt]: time,
+  [ANNOTATIONS.leftEndpointsAt]: time,
   [ANNOTATIONS.lastAccepted]: counter,
   [ANNOTATIONS.lastAcceptedAt]: time,
   [ANNOTATIONS.inFlight]: counter,
@@ -122,6 +126,7 @@ export function fromAnnotations(annotations: unknown): DrainState {
     requestedAt: a[ANNOTATIONS.requestedAt],
     startedAt: a[ANNOTATIONS.startedAt],
     phaseEnteredAt: a[ANNOTATIONS.phaseEnteredAt],
+    leftEndpointsAt: a[ANNOTATIONS.leftEndpointsAt],
     lastAccepted: a[ANNOTATIONS.lastAccepted],
     lastAcceptedAt: a[ANNOTATIONS.lastAcceptedAt],
     inFlight: a[ANNOTATIONS.inFlight],
@@ -148,6 +153,7 @@ export function toAnnotations(input: DrainState): Record<string, string | null> 
     [ANNOTATIONS.requestedAt]: iso(state.requestedAt),
     [ANNOTATIONS.startedAt]: iso(state.startedAt),
     [ANNOTATIONS.phaseEnteredAt]: iso(state.phaseEnteredAt),
+    [ANNOTATIONS.leftEndpointsAt]: iso(state.leftEndpointsAt),
     [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
     [ANNOTATIONS.lastAcceptedAt]: iso(state.lastAcceptedAt),
     [ANNOTATIONS.inFlight]: num(state.inFlight),
@@ -168,6 +174,7 @@ const drainStateSchema = z.object({
   requestedAt: stateTime,
   startedAt: stateTime,
   phaseEnteredAt: stateTime,
+  leftEndpointsAt: stateTime,
   lastAccepted: stateCount,
   lastAcceptedAt: stateTime,
   inFlight: stateCount,

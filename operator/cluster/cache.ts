@@ -111,53 +111,43 @@ export function createClusterCache(
     decode: (raw) => decodePolicy(raw, logger),
     onRestart: (reason) => onRestart("quiescepolicies", reason),
   });
-  const pods = new Informer<V1Pod>({
-    ...common,
-    name: "pods",
-    path: "/api/v1/pods",
-    list: async () => {
-      const list = await apis.core.listPodForAllNamespaces();
-      return { items: list.items.map(trimPod), resourceVersion: list.metadata?.resourceVersion ?? "" };
-    },
-    decode: (raw) => (isObject(raw) ? trimPod(raw as V1Pod) : undefined),
-    onRestart: (reason) => onRestart("pods", reason),
-  });
-  const replicaSets = new Informer<V1ReplicaSet>({
-    ...common,
-    name: "replicasets",
-    path: "/apis/apps/v1/replicasets",
-    list: async () => {
-      const list = await apis.apps.listReplicaSetForAllNamespaces();
-      return { items: list.items.map(stripManaged), resourceVersion: list.metadata?.resourceVersion ?? "" };
-    },
-    decode: (raw) => (isObject(raw) ? stripManaged(raw as V1ReplicaSet) : undefined),
-    onRestart: (reason) => onRestart("replicasets", reason),
-  });
-  const deployments = new Informer<V1Deployment>({
-    ...common,
-    name: "deployments",
-    path: "/apis/apps/v1/deployments",
-    list: async () => {
-      const list = await apis.apps.listDeploymentForAllNamespaces();
-      return { items: list.items.map(stripManaged), resourceVersion: list.metadata?.resourceVersion ?? "" };
-    },
-    decode: (raw) => (isObject(raw) ? stripManaged(raw as V1Deployment) : undefined),
-    onRestart: (reason) => onRestart("deployments", reason),
-  });
-  const endpointSlices = new Informer<V1EndpointSlice>({
-    ...common,
-    name: "endpointslices",
-    path: "/apis/discovery.k8s.io/v1/endpointslices",
-    list: async () => {
-      const list = await apis.discovery.listEndpointSliceForAllNamespaces();
-      return {
-        items: list.items.map(trimEndpointSlice),
-        resourceVersion: list.metadata?.resourceVersion ?? "",
-      };
-    },
-    decode: (raw) => (isObject(raw) ? trimEndpointSlice(raw as V1EndpointSlice) : undefined),
-    onRestart: (reason) => onRestart("endpointslices", reason),
-  });
+  /** An informer of a built-in kind, listed over all namespaces and trimmed to what the operator reads. */
+  const builtin = <T extends KubernetesObject>(
+    name: string,
+    path: string,
+    listAll: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    trim: (object: T) => T,
+  ) =>
+    new Informer<T>({
+      ...common,
+      name,
+      path,
+      list: async () => {
+        const list = await listAll();
+        return { items: list.items.map(trim), resourceVersion: list.metadata?.resourceVersion ?? "" };
+      },
+      decode: (raw) => (isObject(raw) ? trim(raw as T) : undefined),
+      onRestart: (reason) => onRestart(name, reason),
+    });
+  const pods = builtin<V1Pod>("pods", "/api/v1/pods", () => apis.core.listPodForAllNamespaces(), trimPod);
+  const replicaSets = builtin<V1ReplicaSet>(
+    "replicasets",
+    "/apis/apps/v1/replicasets",
+    () => apis.apps.listReplicaSetForAllNamespaces(),
+    stripManaged,
+  );
+  const deployments = builtin<V1Deployment>(
+    "deployments",
+    "/apis/apps/v1/deployments",
+    () => apis.apps.listDeploymentForAllNamespaces(),
+    stripManaged,
+  );
+  const endpointSlices = builtin<V1EndpointSlice>(
+    "endpointslices",
+    "/apis/discovery.k8s.io/v1/endpointslices",
+    () => apis.discovery.listEndpointSliceForAllNamespaces(),
+    trimEndpointSlice,
+  );
   const all = [policies, pods, replicaSets, deployments, endpointSlices];
   return {
     policies,

@@ -72,6 +72,8 @@ export interface PodDeletionDeps extends PolicyLister {
   reportDryRun(effect: DryRunReportEffect): Promise<void>;
   /** Emits the Event naming who removed a selected pod through break-glass. */
   breakGlassUsed(effect: BreakGlassEffect): Promise<void>;
+  /** An EndpointSlice lists the pod as serving (a Service routes to it); absent: treated as not routed. */
+  routedByService?(pod: PodView): boolean;
   now(): Date;
   logger?: Logger;
 }
@@ -129,6 +131,7 @@ export function createPodDeletionHandler(deps: PodDeletionDeps): AdmissionHandle
       },
       dryRun: requestDryRun(request),
       now: deps.now(),
+      routedByService: pod ? deps.routedByService?.(pod) : undefined,
     });
     const log = { webhook: "validate-pod-deletion", namespace, pod: request.name, via };
 

@@ -1,7 +1,12 @@
 // The deny-and-wake deletion gate (DESIGN §3), pure: a pod DELETE or eviction -> allow or deny, plus effects as data.
 
 import { selectorMatches } from "../api/label-selector.ts";
-import type { DrainState, RemovalReason, RemovalVia } from "../api/pod-annotations.ts";
+import {
+  type DrainState,
+  type RemovalReason,
+  type RemovalVia,
+  SERVING_CONDITION,
+} from "../api/pod-annotations.ts";
 import { enforcingPolicies } from "./mutate-pod.ts";
 import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase, recordedDrain } from "./pod-state.ts";
 import { isDryRun, type PodView, type PolicyView, policyKey, sortPolicies } from "./views.ts";
@@ -22,6 +27,8 @@ export interface GateInput {
   /** The request's dryRun flag: answer as for a real request, but emit no effects. */
   dryRun: boolean;
   now: Date;
+  /** An EndpointSlice lists the pod as serving: a Service routes traffic to it. */
+  routedByService?: boolean;
 }
 
 export type AllowReason =
@@ -32,7 +39,8 @@ export type AllowReason =
   | "break-glass"
   | "not-running"
   | "not-ready"
-  | "dry-run-policy";
+  | "dry-run-policy"
+  | "ungated";
 
 export interface PodRef {
   namespace: string;
@@ -98,6 +106,9 @@ export type GateDecision =
       effects: GateEffect[];
     };
 
+const hasGate = (pod: PodView) =>
+  pod.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
+
 function allow(reason: AllowReason, effects: GateEffect[] = []): GateDecision {
   return { allowed: true, reason, effects };
 }
@@ -155,7 +166,8 @@ export function drainMessage(args: {
  *  5. removal already in progress (Requested/Settling/Quiescing/Draining): deny with its progress (the pod is
  *     NotReady by our own gate by now, so this check comes before the readiness one);
  *  6. Unquiescing (a reversed drain): deny and start a drain again;
- *  7. allow a pod that is not running or not Ready (nothing to drain);
+ *  7. allow a pod that is not running or not Ready (nothing to drain), or one a Service routes to that has no
+ *     readiness gate (a drain could not take it out of the endpoints; its deletion does);
  *  8. otherwise start a drain and deny.
  * Nobody is special-cased: the garbage collector, the ReplicaSet controller, the node drainer and people all go
  * through the same rules. With `dryRun` the answer is the same but no effect is emitted (`sideEffects: NoneOnDryRun`).
@@ -206,6 +218,10 @@ export function decideDeletion(input: GateInput): GateDecision {
   if (phase !== "unquiescing") {
     if (!running) return allow("not-running");
     if (!ready) return allow("not-ready");
+    // Without our readiness gate (created before the policy, or while the webhook was down) a drain cannot take
+    // the pod out of a Service's endpoints, and quiescing it there would refuse live traffic for the whole drain.
+    // Its deletion does take it out (terminating endpoints are not ready), so let the deletion through.
+    if (input.routedByService === true && !hasGate(pod)) return allow("ungated");
   }
 
   const start: StartDrainEffect = {

@@ -8,6 +8,7 @@ export interface PodView {
     name?: string | null;
     generateName?: string | null;
     namespace?: string | null;
+    uid?: string | null;
     labels?: Readonly<Record<string, string>> | null;
     annotations?: Readonly<Record<string, string>> | null;
     deletionTimestamp?: Date | string | null;
@@ -60,6 +61,7 @@ export const admissionPodSchema = z.looseObject({
       name: z.string().nullish(),
       generateName: z.string().nullish(),
       namespace: z.string().nullish(),
+      uid: z.string().nullish(),
       labels: stringMap,
       annotations: stringMap,
       deletionTimestamp: z.string().nullish(),

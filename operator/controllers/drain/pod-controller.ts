@@ -7,6 +7,7 @@ import type { ClusterCache } from "../../cluster/cache.ts";
 import type { EventRecorder } from "../../cluster/events.ts";
 import type { PodWriter } from "../../cluster/pods.ts";
 import type { TokenSource } from "../../cluster/secrets.ts";
+import { WriteOverlay } from "../../cluster/write-overlay.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
@@ -76,7 +77,7 @@ export class PodController {
   private readonly deps: PodControllerDeps;
   private readonly lookups: Lookups;
   /** Our own latest write per pod, used until the informer catches up, so a step never reruns on stale state. */
-  private readonly written = new Map<string, V1Pod>();
+  private readonly written = new WriteOverlay<V1Pod>();
   /**
    * When each drain's next poll is due. Pod events (often our own writes) wake a key early; polling then would
    * shorten the intervals the state machine relies on, and load the pod for nothing.
@@ -92,19 +93,16 @@ export class PodController {
 
   /** The freshest copy of a pod: the cache's, or our own newer write. */
   private current(namespace: string, name: string): V1Pod | undefined {
-    const key = `${namespace}/${name}`;
     const cached = this.deps.cache.pods.get(namespace, name);
-    const mine = this.written.get(key);
-    if (cached === undefined) {
-      this.written.delete(key);
-      return undefined;
-    }
-    if (mine === undefined || mine.metadata?.uid !== cached.metadata?.uid) return cached;
-    if (newerOrEqual(cached.metadata?.resourceVersion, mine.metadata?.resourceVersion)) {
-      this.written.delete(key);
-      return cached;
-    }
-    return mine;
+    return cached === undefined ? undefined : this.written.freshest(cached);
+  }
+
+  /**
+   * Runs the pod's next step now, not at its scheduled poll: its endpoints changed, and a Settling drain measures
+   * its settle from the moment it sees the pod leave them.
+   */
+  wake(key: string): void {
+    this.notBefore.delete(key);
   }
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -227,7 +225,7 @@ export class PodController {
   }
 
   private remember(pod: V1Pod): void {
-    this.written.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod);
+    this.written.remember(pod);
   }
 
   private async execute(
@@ -306,10 +304,4 @@ export function podTarget(pod: V1Pod) {
     name: pod.metadata?.name ?? "",
     uid: pod.metadata?.uid,
   };
-}
-
-/** etcd-backed resourceVersions are increasing integers; anything else counts as "not newer" and the cache wins. */
-function newerOrEqual(a: string | undefined, b: string | undefined): boolean {
-  if (a === undefined || b === undefined || !/^\d+$/.test(a) || !/^\d+$/.test(b)) return true;
-  return BigInt(a) >= BigInt(b);
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { type RemovalReason, SERVING, toAnnotations } from "../../api/pod-annotations.ts";
 import type { ClusterCache } from "../../cluster/cache.ts";
 import type { PodWriter } from "../../cluster/pods.ts";
+import { WriteOverlay } from "../../cluster/write-overlay.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { StartDrainEffect } from "../../webhooks/deletion-gate.ts";
 import { drainStateOf, isTerminating } from "../workloads/pod-facts.ts";
@@ -89,24 +90,19 @@ export function withinReplicaSetExcess(
   return marked.length < siblings.length - desired;
 }
 
-/** How long our own removal records stand in for the cache's copy (the informer catches up well within it). */
-const RECENT_MS = 30_000;
-
 export function removalRecorder(deps: RemovalRequestDeps) {
   // Records are serialized per namespace, and our latest writes overlay the cache, so two removals racing each
   // other cannot both pass the ReplicaSet excess cap.
   const lock = new KeyedMutex();
-  const recent = new Map<string, { pod: V1Pod; at: number }>();
-  const overlay = (pods: readonly V1Pod[]) => {
-    const now = Date.now();
-    for (const [uid, entry] of recent) if (now - entry.at > RECENT_MS) recent.delete(uid);
-    return pods.map((p) => recent.get(p.metadata?.uid ?? "")?.pod ?? p);
-  };
+  const written = new WriteOverlay<V1Pod>();
   return (effect: StartDrainEffect): Promise<void> =>
     lock.run(effect.pod.namespace, () =>
-      record(effect, deps, overlay, (pod) => {
-        recent.set(pod.metadata?.uid ?? "", { pod, at: Date.now() });
-      }),
+      record(
+        effect,
+        deps,
+        (pods) => written.overlay(pods),
+        (pod) => written.remember(pod),
+      ),
     );
 }
 

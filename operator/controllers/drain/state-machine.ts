@@ -257,42 +257,7 @@ function active(ctx: Ctx): StepResult {
   if (now >= deadline) return withPrefix([...prefix, ...failure], finish(ctx, "TimedOut", probe));
   const wait = (ms: number) => requeue(Math.max(0, Math.min(ms, deadline - now)));
 
-  if (state.phase === "Settling" && (obs.gate === true || obs.listed === true)) {
-    // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
-    // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
-    // neither holds; the drain timeout still bounds it all.
-    const next: DrainState = {
-      ...state,
-      phaseEnteredAt: now,
-      lastAccepted: undefined,
-      lastAcceptedAt: undefined,
-    };
-    return withPrefix(prefix, stay(ctx, next, [wait(ctx.pollMs)]));
-  }
-  if (state.phase === "Settling") {
-    const settledAt = (state.phaseEnteredAt ?? now) + ctx.settleMs;
-    if (!policy.endpoint) {
-      if (now >= settledAt) return withPrefix(prefix, finish(ctx, "Drained"));
-      return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs, settledAt - now))]));
-    }
-    if (now >= settledAt) return withPrefix([...prefix, ...failure], toQuiescing(ctx));
-    if (probe?.ok) {
-      if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
-        // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
-        const quietFor = now - state.lastAcceptedAt;
-        if (quietFor >= ctx.pollMs) return withPrefix(prefix, toQuiescing(ctx));
-        return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs - quietFor, settledAt - now))]));
-      }
-      const next = {
-        ...state,
-        lastAccepted: probe.status.accepted,
-        lastAcceptedAt: now,
-        lastError: undefined,
-      };
-      return withPrefix(prefix, stay(ctx, next, [wait(Math.min(ctx.pollMs, settledAt - now))]));
-    }
-    return withPrefix(prefix, probeFailed(ctx, probe, wait(Math.min(ctx.pollMs, settledAt - now))));
-  }
+  if (state.phase === "Settling") return settling(ctx, prefix, failure, wait);
 
   if (!policy.endpoint) return withPrefix(prefix, finish(ctx, "Drained"));
   if (probe?.ok) {
@@ -316,6 +281,59 @@ function active(ctx: Ctx): StepResult {
     return withPrefix(prefix, stay(ctx, next, [wait(ctx.pollMs)]));
   }
   return withPrefix(prefix, probeFailed(ctx, probe, wait(ctx.pollMs)));
+}
+
+/** Settling: NotReady, waiting for traffic to stop before the app is asked to refuse work (or, without an endpoint,
+ * before the pod is removed). */
+function settling(
+  ctx: Ctx,
+  prefix: DrainAction[],
+  failure: DrainAction[],
+  wait: (ms: number) => DrainAction,
+): StepResult {
+  const { obs, now, policy } = ctx;
+  if (obs.gate === true || obs.listed === true) {
+    // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
+    // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
+    // neither holds; the drain timeout still bounds it all.
+    const next: DrainState = {
+      ...ctx.state,
+      phaseEnteredAt: now,
+      leftEndpointsAt: undefined,
+      lastAccepted: undefined,
+      lastAcceptedAt: undefined,
+    };
+    return withPrefix(prefix, stay(ctx, next, [wait(ctx.pollMs)]));
+  }
+  // First seen out of every EndpointSlice: load balancers learn of it from about now, so settleSeconds (their
+  // propagation) counts from here rather than from the gate write, which the EndpointSlice controller may lag.
+  if (obs.listed === false && ctx.state.leftEndpointsAt === undefined) {
+    ctx.state = { ...ctx.state, leftEndpointsAt: now };
+  }
+  const state = ctx.state;
+  const settledAt = (state.leftEndpointsAt ?? state.phaseEnteredAt ?? now) + ctx.settleMs;
+  if (!policy.endpoint) {
+    if (now >= settledAt) return withPrefix(prefix, finish(ctx, "Drained"));
+    return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs, settledAt - now))]));
+  }
+  if (now >= settledAt) return withPrefix([...prefix, ...failure], toQuiescing(ctx));
+  const probe = obs.probe?.result;
+  if (probe?.ok) {
+    if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
+      // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
+      const quietFor = now - state.lastAcceptedAt;
+      if (quietFor >= ctx.pollMs) return withPrefix(prefix, toQuiescing(ctx));
+      return withPrefix(prefix, stay(ctx, state, [wait(Math.min(ctx.pollMs - quietFor, settledAt - now))]));
+    }
+    const next = {
+      ...state,
+      lastAccepted: probe.status.accepted,
+      lastAcceptedAt: now,
+      lastError: undefined,
+    };
+    return withPrefix(prefix, stay(ctx, next, [wait(Math.min(ctx.pollMs, settledAt - now))]));
+  }
+  return withPrefix(prefix, probeFailed(ctx, probe, wait(Math.min(ctx.pollMs, settledAt - now))));
 }
 
 function toQuiescing(ctx: Ctx): StepResult {

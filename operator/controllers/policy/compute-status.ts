@@ -3,7 +3,13 @@ import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { selectorMatches } from "../../api/label-selector.ts";
 import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
 import { selectingPolicies } from "../policy-match.ts";
-import { drainStateOf, isQuiescingNow, isServing, isTerminating } from "../workloads/pod-facts.ts";
+import {
+  drainStateOf,
+  hasServingGate,
+  isQuiescingNow,
+  isServing,
+  isTerminating,
+} from "../workloads/pod-facts.ts";
 
 export interface StatusInput {
   policy: QuiescePolicy;
@@ -72,6 +78,12 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
     })
     .map((p) => p.metadata?.name ?? "")
     .sort();
+  // Created before the policy, or while no operator answered the mutating webhook (it fails open): such a pod has
+  // no readiness gate, so a drain cannot take it out of the endpoints before it asks the app to refuse work.
+  const ungated = matched
+    .filter((p) => !hasServingGate(p) && drainStateOf(p).phase === "Serving")
+    .map((p) => p.metadata?.name ?? "")
+    .sort();
   const previous = policy.status?.conditions;
   const drains = policy.status?.drains ?? { completed: 0, timedOut: 0 };
   const dryRun = policy.spec.mode === "DryRun";
@@ -124,6 +136,25 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
               type: "PodsKept",
               status: "False",
               reason: "NoneKept",
+              message: "",
+              observedGeneration: generation,
+            },
+        now,
+      ),
+      condition(
+        previous,
+        ungated.length > 0 && !dryRun
+          ? {
+              type: "PodsUngated",
+              status: "True",
+              reason: "CreatedWithoutReadinessGate",
+              message: `${ungated.length} pod(s) have no quiesce.dev/serving readiness gate (created before this policy, or while the operator's webhook was unreachable): ${ungated.slice(0, 20).join(", ")}${ungated.length > 20 ? ", ..." : ""}; a drain cannot take them out of the endpoints first. Replace them (kubectl rollout restart) to gate them`,
+              observedGeneration: generation,
+            }
+          : {
+              type: "PodsUngated",
+              status: "False",
+              reason: "AllGated",
               message: "",
               observedGeneration: generation,
             },

@@ -1,15 +1,10 @@
 // Thin API-server writes the node agent makes: pod status strategic merge patches and the final pod delete.
 import { ApiException, type CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { isConflict, isNotFound } from "../../../operator/cluster/api-errors.ts";
+
+export { isConflict, isNotFound };
 
 const strategicMerge = () => setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
-}
-
-export function isConflict(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 409;
-}
 
 export async function patchPodStatus(
   core: CoreV1Api,

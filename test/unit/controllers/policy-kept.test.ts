@@ -1,4 +1,5 @@
-// Policy status from pods: counts, overlaps, and pods kept after a timed-out drain (onTimeout: Keep).
+// Policy status from pods: counts, overlaps, pods kept after a timed-out drain (onTimeout: Keep), and pods without
+// the readiness gate.
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { toAnnotations } from "../../../operator/api/pod-annotations.ts";
@@ -23,13 +24,19 @@ const policy = (name: string, app = "web"): QuiescePolicy => ({
   },
 });
 
-function pod(name: string, annotations: Record<string, string | null> = {}, ready = true): V1Pod {
+function pod(
+  name: string,
+  annotations: Record<string, string | null> = {},
+  ready = true,
+  gated = true,
+): V1Pod {
   const clean = Object.fromEntries(Object.entries(annotations).filter(([, v]) => v !== null)) as Record<
     string,
     string
   >;
   return {
     metadata: { name, namespace: "ns", uid: name, labels: { app: "web" }, annotations: clean },
+    spec: { containers: [], readinessGates: gated ? [{ conditionType: "quiesce.dev/serving" }] : [] },
     status: { conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
   };
 }
@@ -89,5 +96,14 @@ describe("computeStatus", () => {
     });
     expect(first.conditions?.find((c) => c.type === "Overlapping")?.message).toContain("b");
     expect(second.conditions?.find((c) => c.type === "Overlapping")?.message).toContain("a");
+  });
+
+  it("names serving pods created without the readiness gate in PodsUngated, and is False when all are gated", () => {
+    const status = run([pod("web-a"), pod("web-b", {}, true, false), pod("web-c", {}, true, false)]);
+    const ungated = status.conditions?.find((c) => c.type === "PodsUngated");
+    expect(ungated).toMatchObject({ status: "True", reason: "CreatedWithoutReadinessGate" });
+    expect(ungated?.message).toContain("2 pod(s)");
+    expect(ungated?.message).toContain("web-b, web-c");
+    expect(run([pod("web-a")]).conditions?.find((c) => c.type === "PodsUngated")?.status).toBe("False");
   });
 });

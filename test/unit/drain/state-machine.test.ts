@@ -169,9 +169,25 @@ describe("drain state machine: paths", () => {
     let r = step(base("Settling"), { ...present, listed: true }, T0 + 3000, p);
     expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 3000 });
     r = step(r.state, { ...present, listed: false }, T0 + 4000, p);
-    expect(r.state.phase).toBe("Settling");
+    expect(r.state).toMatchObject({ phase: "Settling", leftEndpointsAt: T0 + 4000 });
     r = step(r.state, { ...present, listed: false }, T0 + 5000, p);
+    expect(r.state.phase).toBe("Settling");
+    r = step(r.state, { ...present, listed: false }, T0 + 6000, p);
     expect(r.state.phase).toBe("Drained");
+  });
+
+  it("counts settleSeconds from the first step that sees the pod out of every EndpointSlice", () => {
+    const p = policy({ drain: { settleSeconds: 2 } });
+    // Gate written at T0; the EndpointSlice controller lags, so the operator first sees the pod unlisted at
+    // T0 + 1.5 s. Accepted keeps moving (requests still in propagation).
+    let r = reconcile(base("Settling"), p, T0 + 1500, ok(1, 10), { listed: false });
+    expect(r.state).toMatchObject({ phase: "Settling", leftEndpointsAt: T0 + 1500, lastAccepted: 10 });
+    expect(kinds(r)).toEqual(["patchAnnotations", "requeueAfter"]); // one write for both
+    r = reconcile(r.state, p, T0 + 2500, ok(1, 20), { listed: false });
+    r = reconcile(r.state, p, T0 + 3000, ok(1, 30), { listed: false });
+    expect(r.state.phase).toBe("Settling"); // T0 + 2 s passed: the old bound would have quiesced here
+    r = reconcile(r.state, p, T0 + 3500, ok(1, 40), { listed: false });
+    expect(r.state).toMatchObject({ phase: "Quiescing", leftEndpointsAt: T0 + 1500 });
   });
 
   it("ends with an eviction when the drain began with one", () => {

@@ -399,3 +399,40 @@ describe("formatDeadline", () => {
     expect(formatDeadline(new Date(iso), NOW)).toBe(expected);
   });
 });
+
+describe("decideDeletion: pods without the readiness gate", () => {
+  const gated = (p: PodView): PodView => ({
+    ...p,
+    spec: { containers: [{ name: "app" }], readinessGates: [{ conditionType: "quiesce.dev/serving" }] },
+  });
+  const withRoute = (p: PodView, routedByService: boolean) =>
+    decideDeletion({
+      via: "delete",
+      pod: p,
+      policies: [policy()],
+      user: ALICE,
+      dryRun: false,
+      now: NOW,
+      routedByService,
+    });
+
+  it("lets an ungated pod a Service routes to go: a drain could not take it out of the endpoints", () => {
+    expect(withRoute(pod(), true)).toMatchObject({ allowed: true, reason: "ungated", effects: [] });
+  });
+
+  it("drains an ungated pod no Service routes to (a queue worker): nothing to take it out of", () => {
+    const d = withRoute(pod(), false);
+    expect(d).toMatchObject({ allowed: false, code: 403 });
+    expect(d.effects.map((e) => e.kind)).toEqual(["startDrain"]);
+  });
+
+  it("drains a gated pod a Service routes to", () => {
+    const d = withRoute(gated(pod()), true);
+    expect(d).toMatchObject({ allowed: false, code: 403 });
+    expect(d.effects.map((e) => e.kind)).toEqual(["startDrain"]);
+  });
+
+  it("keeps denying an ungated pod whose drain already runs", () => {
+    expect(withRoute(pod({ annotations: state("Draining") }), true)).toMatchObject({ allowed: false });
+  });
+});
