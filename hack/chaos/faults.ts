@@ -1,7 +1,11 @@
 // The faults, each injected during rollouts under load, and the per-fault figures (requests, failures, drains,
 // stuck pods, worst overrun past the policy timeout).
 import { readdir, readFile } from "node:fs/promises";
+import type { V1Pod } from "@kubernetes/client-node";
+import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
 import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
+import { waitFor } from "../../test/harness/wait-for.ts";
+import { scaleDeployment } from "../../test/scenarios/drain-steps.ts";
 import { rolloutRestart } from "../../test/scenarios/workloads.ts";
 import {
   type DrainRecord,
@@ -370,72 +374,127 @@ function mean(xs: number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-/** Until every `app` pod of `namespace` is Ready (all gates True), polled; the epoch ms it happened, or undefined. */
-async function allReadyAt(ctx: FaultContext, namespace: string, app: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const pods = await ctx.lab.apis.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
-      const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
-      const ready = (p: (typeof live)[number]) =>
-        p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-      if (live.length >= WEB.replicas && live.every(ready)) return Date.now();
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  return undefined;
+const conditionTrue = (pod: V1Pod, type: string) =>
+  pod.status?.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
+const gated = (pod: V1Pod) =>
+  pod.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
+
+async function webPods(ctx: FaultContext): Promise<V1Pod[]> {
+  const pods = await ctx.lab.apis.core.listNamespacedPod({
+    namespace: WEB.namespace,
+    labelSelector: `app=${WEB.app}`,
+  });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp);
 }
 
 /**
- * Item 3 of the reliability issue: every operator replica gone. A serving pod is deleted directly (as `kubectl
- * delete pod` or a scale-in would): the webhook fails open (`failurePolicy: Ignore`), so only the injected preStop
- * sleep stands between the deletion and the load balancer. Its replacement cannot become Ready while no operator
- * runs (the readiness gate trade-off); the operator is started again after `downMs` and the time until the new pod
- * is Ready is the unblock time.
+ * Item 3 of the reliability issue, in two parts.
+ * - Every replica gone (`rounds` times): a gated serving pod is deleted directly (as `kubectl delete pod` or a
+ *   scale-in would); the deletion webhook fails open (`failurePolicy: Ignore`), so only the injected preStop sleep
+ *   stands between the deletion and the load balancer. Its replacement is created while the mutating webhook fails
+ *   open too: no readiness gate, Ready without the operator. After `downMs` the replicas come back, the policy names
+ *   the ungated pod (PodsUngated), and a rollout restart (under load) replaces it with a gated one.
+ * - A leader gap: the leader is SIGKILLed and the Deployment scaled up at once; the new pod gets its gate from the
+ *   surviving replica's webhook but becomes Ready only when a new leader sets the serving condition. The time from
+ *   its containers being ready to the pod being Ready is the failover's unblock time.
  */
 export async function webhookDown(ctx: FaultContext, rounds: number, downMs: number): Promise<FaultResult> {
   const result = emptyResult("webhook-down");
   const from = Date.now();
-  const unblock: number[] = [];
-  const blockedWhileDown: boolean[] = [];
+  const replacements: { gated: boolean; readyWithoutOperator: boolean }[] = [];
+  const ungatedReportedSeconds: number[] = [];
   for (let i = 0; i < rounds && Date.now() < ctx.hardStopAt; i++) {
+    let replacement: { gated: boolean; readyWithoutOperator: boolean } | undefined;
+    let podsBefore = new Set<string>();
     const run = await webRollout(
       ctx,
       async () => {
         await sleep(downMs);
-        // Still down: the replacement must not be Ready (no operator sets its gate).
-        blockedWhileDown.push((await allReadyAt(ctx, WEB.namespace, WEB.app, 1)) === undefined);
+        const fresh = (await webPods(ctx)).filter((p) => !podsBefore.has(p.metadata?.name ?? ""));
+        const pod = fresh[0];
+        replacement = pod && { gated: gated(pod), readyWithoutOperator: conditionTrue(pod, "Ready") };
         const resumedAt = Date.now();
         ctx.lab.replicas.resume();
-        const readyAt = await allReadyAt(ctx, WEB.namespace, WEB.app, 120_000);
-        if (readyAt !== undefined) unblock.push((readyAt - resumedAt) / 1000);
+        const reported = await waitFor(
+          async () => {
+            const policy = (await ctx.lab.apis.custom.getNamespacedCustomObject({
+              group: "quiesce.dev",
+              version: "v1alpha1",
+              namespace: WEB.namespace,
+              plural: "quiescepolicies",
+              name: WEB.app,
+            })) as { status?: { conditions?: { type: string; status: string }[] } };
+            return policy.status?.conditions?.some((c) => c.type === "PodsUngated" && c.status === "True");
+          },
+          { timeoutMs: 60_000, what: "PodsUngated on the web policy" },
+        ).then(
+          () => (Date.now() - resumedAt) / 1000,
+          () => undefined,
+        );
+        if (reported !== undefined) ungatedReportedSeconds.push(reported);
       },
       180_000,
       async () => {
         await ctx.lab.replicas.killAll();
         await sleep(1500); // the balancer's probe has dropped both replicas
-        const pods = await ctx.lab.apis.core.listNamespacedPod({
-          namespace: WEB.namespace,
-          labelSelector: `app=${WEB.app}`,
-        });
-        const victim = pods.items.find((p) => !p.metadata?.deletionTimestamp)?.metadata?.name;
-        if (victim === undefined) throw new Error("webhook-down: no web pod to delete");
+        const pods = await webPods(ctx);
+        podsBefore = new Set(pods.map((p) => p.metadata?.name ?? ""));
+        const victim = pods.find((p) => gated(p) && conditionTrue(p, "Ready"))?.metadata?.name;
+        if (victim === undefined) throw new Error("webhook-down: no gated serving web pod to delete");
         await ctx.lab.apis.core.deleteNamespacedPod({ namespace: WEB.namespace, name: victim });
       },
     );
     tally(result, run, [], from);
+    if (replacement) replacements.push(replacement);
+    // With the operator back, a rollout restart replaces the ungated pod by a gated one.
+    const heal = await webRollout(ctx, async () => undefined);
+    tally(result, heal, [], from);
     ctx.say(
-      `  webhook-down round ${i + 1}/${rounds}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+      `  webhook-down round ${i + 1}/${rounds}: ${run.outcomes.length + heal.outcomes.length} requests, ${[...run.outcomes, ...heal.outcomes].filter((o) => !o.ok).length} failed; replacement ${replacement?.gated ? "gated" : "ungated"}${run.error ? `; ${run.error}` : ""}`,
     );
   }
+  const gap = await leaderGap(ctx);
   await settleDrains(ctx, result, WEB.namespace, from);
   result.details = {
     ...result.details,
     downSeconds: downMs / 1000,
-    replacementBlockedWhileDown: blockedWhileDown,
-    unblockSeconds: { max: Math.max(0, ...unblock), mean: mean(unblock), each: unblock },
+    replacementsCreatedWhileDown: replacements,
+    podsUngatedReportedSecondsAfterResume: ungatedReportedSeconds,
+    leaderGap: gap,
   };
   return result;
+}
+
+/** The leader killed and the Deployment scaled up at once: how long the new gated pod waits for a new leader. */
+async function leaderGap(ctx: FaultContext) {
+  const killedAt = Date.now();
+  await ctx.lab.replicas.killLeader();
+  const before = new Set((await webPods(ctx)).map((p) => p.metadata?.name ?? ""));
+  await scaleDeployment(ctx.lab.apis, WEB.namespace, WEB.app, WEB.replicas + 1);
+  let containersReadyAt: number | undefined;
+  let readyAt: number | undefined;
+  let podGated = false;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && readyAt === undefined) {
+    const pod = (await webPods(ctx).catch(() => [])).find((p) => !before.has(p.metadata?.name ?? ""));
+    if (pod) {
+      podGated = gated(pod);
+      if (containersReadyAt === undefined && conditionTrue(pod, "ContainersReady"))
+        containersReadyAt = Date.now();
+      if (conditionTrue(pod, "Ready")) readyAt = Date.now();
+    }
+    await sleep(100);
+  }
+  const newLeader = await ctx.lab.replicas.leader();
+  await scaleDeployment(ctx.lab.apis, WEB.namespace, WEB.app, WEB.replicas);
+  return {
+    podGated,
+    containersReadySecondsAfterKill:
+      containersReadyAt === undefined ? null : (containersReadyAt - killedAt) / 1000,
+    readySecondsAfterKill: readyAt === undefined ? null : (readyAt - killedAt) / 1000,
+    /** Ready came this long after the containers were: the wait for a leader to set the serving condition. */
+    unblockSeconds:
+      readyAt === undefined || containersReadyAt === undefined ? null : (readyAt - containersReadyAt) / 1000,
+    newLeader,
+  };
 }
