@@ -98,6 +98,9 @@ function queueFor(
         timer();
       }
     },
+    // client-go's 5 ms doubling, but capped at 5 s rather than 1000 s: a drain has a deadline, and a key that
+    // failed all through an API server outage must be retried within seconds of its return.
+    backoff: { baseMs: 5, maxMs: 5_000 },
     hooks: {
       onDepth: (depth) => metrics.queueDepth.set({ name }, depth),
       onRetry: () => metrics.queueRetries.inc({ name }),

@@ -121,7 +121,8 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private backoffMs(): number {
-    const max = this.options.maxBackoffMs ?? 5_000;
+    // Short on purpose: a drain has a deadline, and the API server coming back should be noticed within seconds.
+    const max = this.options.maxBackoffMs ?? 2_000;
     return Math.min(max, 200 * 2 ** Math.min(this.failures, 12)) * (0.5 + Math.random() / 2);
   }
 
