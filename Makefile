@@ -9,7 +9,7 @@ NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
 .PHONY: help test demo cluster-up cluster-down e2e bench bench-scale chaos deps tools control-plane typecheck lint format \
-        unit integration check-generated generate helm helm-lint
+        unit integration check-generated generate helm helm-lint build
 
 help:
 	@echo "make demo          zero-loss rollout demo on the local control plane"
@@ -69,13 +69,20 @@ helm-lint: helm
 	  $$h template quiesce-operator $(CHART) --namespace quiesce-system --include-crds $$values >/dev/null; \
 	done; echo "helm-lint: chart lints and renders (defaults, all features)"
 
+# The image runs compiled JavaScript (type stripping costs ~33 MB of RSS per process); tests run the sources.
+build: deps
+	rm -rf dist
+	tsc -p tsconfig.build.json
+	$(NODE) dist/operator/cli/main.js --help >/dev/null
+	@echo "build: dist/operator compiled and starts"
+
 unit: deps
 	vitest run --project unit
 
 integration: deps control-plane helm
 	vitest run --project integration
 
-test: deps control-plane typecheck lint check-generated helm-lint unit integration
+test: deps control-plane typecheck lint check-generated build helm-lint unit integration
 
 cluster-up: deps control-plane
 	@$(NODE) hack/cluster/main.ts up --dir $(CLUSTER_DIR)
