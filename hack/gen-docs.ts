@@ -18,7 +18,8 @@ const POLICY_NOTES: Record<string, string> = {
   "spec.endpoint.path": "HTTP path of the quiesce endpoint (POST starts, GET polls, DELETE resumes).",
   "spec.endpoint.scheme": "HTTPS does not verify the pod's certificate; the bearer token authenticates.",
   "spec.endpoint.requestTimeoutSeconds": "Timeout of one call to the endpoint.",
-  "spec.drain.timeoutSeconds": "Longest a drain may take, from the quiesce start; then onTimeout applies.",
+  "spec.drain.timeoutSeconds":
+    "Longest a drain may take, from the quiesce start; then onTimeout applies. A pod a Service still routes to at that moment (never quiesced: its EndpointSlices lag) is removed once it has left them, at most one more timeoutSeconds later.",
   "spec.drain.pollIntervalSeconds": "Interval between in-flight polls.",
   "spec.drain.settleSeconds":
     "Most time to wait, once no EndpointSlice lists the pod as serving, for load balancers to stop sending work (an unchanged `accepted` count over one poll ends it early).",

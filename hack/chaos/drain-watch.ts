@@ -15,6 +15,8 @@ export interface DrainRecord {
   /** startedAt + the policy timeout. */
   deadline?: number;
   lastState: string;
+  /** The operator held the removal past the deadline because a Service still routed to the pod. */
+  held?: boolean;
   /** When the pod was first seen terminating or gone. */
   removedAt?: number;
 }
@@ -54,6 +56,7 @@ export function watchDrains(apis: Apis, timeoutSecondsByNamespace: Record<string
         };
         if (pod.status?.podIP) record.ip = pod.status.podIP;
         record.lastState = annotations[ANNOTATIONS.state] ?? record.lastState;
+        if (annotations[ANNOTATIONS.heldAt]) record.held = true;
         const started = Date.parse(annotations[ANNOTATIONS.startedAt] ?? "");
         if (Number.isFinite(started)) {
           record.startedAt = started;

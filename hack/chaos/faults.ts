@@ -100,6 +100,14 @@ async function settleDrains(ctx: FaultContext, result: FaultResult, namespace: s
   result.drains = records.length;
   result.stuckPods = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS)).length;
   result.maxOverrunSeconds = Math.max(0, ...records.map(overrunSeconds));
+  const held = records.filter((r) => r.held);
+  if (held.length > 0) {
+    result.details.heldForEndpoints = held.length;
+    result.details.maxOverrunNotHeldSeconds = Math.max(
+      0,
+      ...records.filter((r) => !r.held).map(overrunSeconds),
+    );
+  }
   const stuck = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS));
   const all = ctx.drains.records();
   for (const ip of Object.keys(result.failuresByEndpoint)) {

@@ -141,6 +141,14 @@ async function main(): Promise<void> {
         return typeof beyond === "number" ? beyond : r.maxOverrunSeconds;
       }),
     ),
+    /** The worst overrun of drains whose removal the operator did not hold because a Service still routed to it. */
+    maxOverrunNotHeldSeconds: Math.max(
+      0,
+      ...results.map((r) => {
+        const notHeld = r.details.maxOverrunNotHeldSeconds;
+        return typeof notHeld === "number" ? notHeld : r.maxOverrunSeconds;
+      }),
+    ),
     overrunTargetSeconds: 2 * pollSeconds + 2,
     operatorPeakRssMB: Math.round(lab.replicas.peakRssBytes() / 1024 / 1024),
     operatorRestarts: lab.replicas.restarts(),

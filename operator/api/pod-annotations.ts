@@ -16,6 +16,8 @@ export const ANNOTATIONS = {
   phaseEnteredAt: "quiesce.dev/phase-entered-at",
   /** When the drain first saw no EndpointSlice listing the pod as serving: the settle bound counts from here. */
   leftEndpointsAt: "quiesce.dev/left-endpoints-at",
+  /** The deadline passed while a Service still routed to the pod: its removal waits for the endpoints since then. */
+  heldAt: "quiesce.dev/removal-held-at",
   /** The app's `accepted` counter at the previous settle poll. */
   lastAccepted: "quiesce.dev/last-accepted",
   /** When `lastAccepted` was read: the count must stay unchanged for a whole poll interval, not between two quick reads. */
@@ -67,6 +69,7 @@ export interface DrainState {
   startedAt?: number;
   phaseEnteredAt?: number;
   leftEndpointsAt?: number;
+  heldAt?: number;
   lastAccepted?: number;
   lastAcceptedAt?: number;
   inFlight?: number;
@@ -104,6 +107,7 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.startedAt]: time,
   [ANNOTATIONS.phaseEnteredAt]: time,
   [ANNOTATIONS.leftEndpointsAt]: time,
+  [ANNOTATIONS.heldAt]: time,
   [ANNOTATIONS.lastAccepted]: counter,
   [ANNOTATIONS.lastAcceptedAt]: time,
   [ANNOTATIONS.inFlight]: counter,
@@ -127,6 +131,7 @@ export function fromAnnotations(annotations: unknown): DrainState {
     startedAt: a[ANNOTATIONS.startedAt],
     phaseEnteredAt: a[ANNOTATIONS.phaseEnteredAt],
     leftEndpointsAt: a[ANNOTATIONS.leftEndpointsAt],
+    heldAt: a[ANNOTATIONS.heldAt],
     lastAccepted: a[ANNOTATIONS.lastAccepted],
     lastAcceptedAt: a[ANNOTATIONS.lastAcceptedAt],
     inFlight: a[ANNOTATIONS.inFlight],
@@ -154,6 +159,7 @@ export function toAnnotations(input: DrainState): Record<string, string | null> 
     [ANNOTATIONS.startedAt]: iso(state.startedAt),
     [ANNOTATIONS.phaseEnteredAt]: iso(state.phaseEnteredAt),
     [ANNOTATIONS.leftEndpointsAt]: iso(state.leftEndpointsAt),
+    [ANNOTATIONS.heldAt]: iso(state.heldAt),
     [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
     [ANNOTATIONS.lastAcceptedAt]: iso(state.lastAcceptedAt),
     [ANNOTATIONS.inFlight]: num(state.inFlight),
@@ -175,6 +181,7 @@ const drainStateSchema = z.object({
   startedAt: stateTime,
   phaseEnteredAt: stateTime,
   leftEndpointsAt: stateTime,
+  heldAt: stateTime,
   lastAccepted: stateCount,
   lastAcceptedAt: stateTime,
   inFlight: stateCount,

@@ -1,7 +1,13 @@
 // Endpoints and the drain on the real control plane: the app is asked to refuse work only once no EndpointSlice
 // lists its pod as serving; a drain resumed with its gate never written (a leader killed between two writes)
 // settles anew; an ungated pod a Service routes to is not drained in place but let go.
-import { DiscoveryV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import {
+  DiscoveryV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1EndpointSlice,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { ANNOTATIONS } from "../../operator/api/pod-annotations.ts";
 import { waitFor } from "../harness/wait-for.ts";
@@ -10,6 +16,7 @@ import {
   deletePod,
   phaseEnteredAt,
   phaseOf,
+  podEvents,
   readPod,
   readPolicy,
   readyServiceAddresses,
@@ -37,34 +44,52 @@ async function holdsFor(ms: number, check: () => Promise<void>): Promise<void> {
   }
 }
 
+/** A slice of another endpoint manager (a mesh, a custom controller) that has not caught up with the gate. */
+function laggingSlice(ns: string, pod: V1Pod) {
+  return discovery.createNamespacedEndpointSlice({
+    namespace: ns,
+    body: {
+      metadata: {
+        name: "lagging",
+        labels: {
+          "kubernetes.io/service-name": "lagging",
+          "endpointslice.kubernetes.io/managed-by": "tests.quiesce.dev",
+        },
+      },
+      addressType: "IPv4",
+      ports: [{ name: "http", port: APP_PORT, protocol: "TCP" }],
+      endpoints: [
+        {
+          addresses: [ipOf(pod)],
+          conditions: { ready: true, serving: true, terminating: false },
+          targetRef: { kind: "Pod", namespace: ns, name: nameOf(pod), uid: uidOf(pod) },
+        },
+      ],
+    },
+  });
+}
+
+/** The lagging slice catches up: the pod is no longer serving in it. */
+async function release(ns: string, slice: V1EndpointSlice): Promise<void> {
+  const endpoint = slice.endpoints[0];
+  if (endpoint === undefined) throw new Error("slice without endpoint");
+  await discovery.replaceNamespacedEndpointSlice({
+    namespace: ns,
+    name: "lagging",
+    body: {
+      ...slice,
+      endpoints: [{ ...endpoint, conditions: { ready: false, serving: false, terminating: false } }],
+    },
+  });
+}
+
 describe.concurrent("the settle wait", () => {
   it("holds the quiesce while an EndpointSlice still lists the pod as serving, then drains", async () => {
     const ns = await namespace("settle-slice");
     await createPolicy(apis, "web", ns, samplePolicySpec("web", { timeoutSeconds: 60, settleSeconds: 1 }));
     const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
     if (!pod) throw new Error("no pod");
-    // A slice of another endpoint manager (a mesh, a custom controller) that has not caught up with the gate.
-    const slice = await discovery.createNamespacedEndpointSlice({
-      namespace: ns,
-      body: {
-        metadata: {
-          name: "lagging",
-          labels: {
-            "kubernetes.io/service-name": "lagging",
-            "endpointslice.kubernetes.io/managed-by": "tests.quiesce.dev",
-          },
-        },
-        addressType: "IPv4",
-        ports: [{ name: "http", port: APP_PORT, protocol: "TCP" }],
-        endpoints: [
-          {
-            addresses: [ipOf(pod)],
-            conditions: { ready: true, serving: true, terminating: false },
-            targetRef: { kind: "Pod", namespace: ns, name: nameOf(pod), uid: uidOf(pod) },
-          },
-        ],
-      },
-    });
+    const slice = await laggingSlice(ns, pod);
     const watch = await watchPod(kc, ns, nameOf(pod));
     try {
       expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
@@ -77,17 +102,8 @@ describe.concurrent("the settle wait", () => {
         expect(phaseOf(await readPod(apis, ns, nameOf(pod)))).toBe("Settling");
         expect((await appStatus(ipOf(pod))).state).toBe("serving");
       });
-      const endpoint = slice.endpoints[0];
-      if (endpoint === undefined) throw new Error("slice without endpoint");
       const released = Date.now();
-      await discovery.replaceNamespacedEndpointSlice({
-        namespace: ns,
-        name: "lagging",
-        body: {
-          ...slice,
-          endpoints: [{ ...endpoint, conditions: { ready: false, serving: false, terminating: false } }],
-        },
-      });
+      await release(ns, slice);
       await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 20_000);
       const quiescing = watch.first((p) => phaseOf(p) === "Quiescing")?.pod;
       expect(quiescing, "the drain went through Quiescing").toBeDefined();
@@ -97,6 +113,40 @@ describe.concurrent("the settle wait", () => {
     } finally {
       watch.stop();
     }
+  });
+
+  it("holds the removal past the timeout while the pod is still listed, then removes it once it has left", async () => {
+    const ns = await namespace("settle-hold");
+    const timeoutSeconds = 4;
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { timeoutSeconds, settleSeconds: 1 }));
+    const [pod] = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
+    if (!pod) throw new Error("no pod");
+    const slice = await laggingSlice(ns, pod);
+    expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
+    const held = await waitFor(
+      async () => {
+        const p = await readPod(apis, ns, nameOf(pod));
+        return p?.metadata?.annotations?.[ANNOTATIONS.heldAt] ? p : undefined;
+      },
+      { timeoutMs: timeoutSeconds * 1000 + 5000, what: "the removal held for the endpoints" },
+    );
+    expect(phaseOf(held)).toBe("Settling");
+    // Past the deadline and held: the pod stays and still serves (it was never asked to quiesce).
+    await holdsFor(2000, async () => {
+      const p = await readPod(apis, ns, nameOf(pod));
+      expect(p?.metadata?.deletionTimestamp ?? undefined).toBeUndefined();
+      expect((await appStatus(ipOf(pod))).state).toBe("serving");
+    });
+    const released = Date.now();
+    await release(ns, slice);
+    const removed = await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 15_000);
+    // Once out of the endpoints it still waits settleSeconds (1 s) for load balancers, then goes.
+    expect(removed.at - released).toBeGreaterThanOrEqual(900);
+    const events = await podEvents(apis, ns, nameOf(pod));
+    expect(events.map((e) => e.reason)).toContain("RemovalHeld");
+    expect(events.find((e) => e.reason === "DrainTimedOut")?.message).toMatch(
+      /removal held \d+\.\ds for the endpoints/,
+    );
   });
 
   it("a drain resumed as Settling whose gate was never written sets the gate and settles again", async () => {

@@ -172,10 +172,11 @@ export class PodController {
     }
 
     const result = step(state, observation, this.deps.now(), policy.spec);
+    const outcome = await this.execute(pod, policy, result.actions, result.done, log);
+    // Logged once written: a step whose writes fail (API server down) is retried and must not log the change again.
     if (result.state.phase !== state.phase) {
       log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
     }
-    const outcome = await this.execute(pod, policy, result.actions, result.done, log);
     if (outcome.kind === "requeueAfter") this.notBefore.set(key, this.deps.now() + outcome.ms);
     else this.notBefore.delete(key);
     return outcome;

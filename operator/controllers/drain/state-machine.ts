@@ -22,6 +22,7 @@ export type EventReason =
   | "QuiesceRefused"
   | "Drained"
   | "DrainTimedOut"
+  | "RemovalHeld"
   | "DrainInterrupted"
   | "EndpointError"
   | "Unquiesced"
@@ -254,7 +255,11 @@ function active(ctx: Ctx): StepResult {
   const deadline = (state.startedAt ?? now) + ctx.timeoutMs;
   // An endpoint failure seen in the step that also ends the settle or the drain is still reported.
   const failure = failureEvents(ctx, probe);
-  if (now >= deadline) return withPrefix([...prefix, ...failure], finish(ctx, "TimedOut", probe));
+  if (now >= deadline) {
+    const held = holdForEndpoints(ctx, deadline, prefix);
+    if (held) return held;
+    return withPrefix([...prefix, ...failure], finish(ctx, "TimedOut", probe));
+  }
   const wait = (ms: number) => requeue(Math.max(0, Math.min(ms, deadline - now)));
 
   if (state.phase === "Settling") return settling(ctx, prefix, failure, wait);
@@ -281,6 +286,37 @@ function active(ctx: Ctx): StepResult {
     return withPrefix(prefix, stay(ctx, next, [wait(ctx.pollMs)]));
   }
   return withPrefix(prefix, probeFailed(ctx, probe, wait(ctx.pollMs)));
+}
+
+/**
+ * A Settling drain whose deadline passed while a Service may still route to the pod (the gate not seen False, an
+ * EndpointSlice listing it as serving, or it left them less than settleSeconds ago): the app was never asked to
+ * refuse work, and removing the pod now would send that traffic to a dead pod (an EndpointSlice controller this
+ * late, as after an API server restart, does not drop a terminating pod either). The removal waits for the
+ * endpoints, at most one more timeoutSeconds; undefined when there is nothing to wait for.
+ */
+function holdForEndpoints(ctx: Ctx, deadline: number, prefix: DrainAction[]): StepResult | undefined {
+  const { obs, now } = ctx;
+  const state = ctx.state;
+  if (state.phase !== "Settling" || now >= deadline + ctx.timeoutMs) return undefined;
+  const routed = obs.gate === true || obs.listed === true;
+  const leftAt = routed || obs.listed !== false ? undefined : (state.leftEndpointsAt ?? now);
+  const propagating = leftAt !== undefined && now < leftAt + ctx.settleMs;
+  if (!routed && !propagating) return undefined;
+  const next: DrainState = { ...state, leftEndpointsAt: leftAt, heldAt: state.heldAt ?? now };
+  const actions = patch(ctx.from, next);
+  if (state.heldAt === undefined) {
+    actions.push(
+      event(
+        "Warning",
+        "RemovalHeld",
+        `drain timeout reached while a Service still routes to the pod (an EndpointSlice lists it as serving); its removal waits until it has left the endpoints, at most ${ctx.timeoutMs / 1000}s more`,
+      ),
+    );
+  }
+  const untilPropagated = leftAt === undefined ? ctx.pollMs : leftAt + ctx.settleMs - now;
+  actions.push(requeue(Math.max(0, Math.min(ctx.pollMs, untilPropagated))));
+  return withPrefix(prefix, { state: sanitizeDrainState(next), actions, done: false });
 }
 
 /** Settling: NotReady, waiting for traffic to stop before the app is asked to refuse work (or, without an endpoint,
@@ -395,8 +431,12 @@ function finish(ctx: Ctx, how: "Drained" | "TimedOut", probe?: ProbeResult): Ste
     const then = keep ? "keeping pod (onTimeout: Keep)" : `${removal} pod`;
     const error = probe && !probe.ok ? failureText(probe) : state.lastError;
     const why = error ? ` (last endpoint error: ${error})` : "";
+    const held =
+      state.heldAt === undefined
+        ? ""
+        : `, removal held ${((now - state.heldAt) / 1000).toFixed(1)}s for the endpoints`;
     actions.push(
-      event("Warning", "DrainTimedOut", `drain timed out after ${elapsed}s${left}${why}; ${then}`),
+      event("Warning", "DrainTimedOut", `drain timed out after ${elapsed}s${left}${why}${held}; ${then}`),
     );
   }
   if (keep) return { state: next, actions, done: true };

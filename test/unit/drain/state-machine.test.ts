@@ -157,11 +157,38 @@ describe("drain state machine: paths", () => {
     expect(r.state.phase).toBe("Quiescing");
   });
 
-  it("still times out while the pod stays listed (the timeout bounds the whole drain)", () => {
+  it("holds the removal past the deadline while a Service still routes to the pod, then removes it", () => {
     const p = policy({ drain: { timeoutSeconds: 5, settleSeconds: 2 } });
-    const r = reconcile(base("Settling"), p, T0 + 5000, ok(1, 7), { listed: true });
+    // Deadline T0 + 5 s, the pod still listed (an EndpointSlice controller stale after an API server restart).
+    let r = reconcile(base("Settling"), p, T0 + 5000, ok(1, 7), { listed: true });
+    expect(r.state).toMatchObject({ phase: "Settling", heldAt: T0 + 5000 });
+    expect(removes(r)).toBe(false);
+    expect(events(r)).toEqual([
+      "Warning/RemovalHeld: drain timeout reached while a Service still routes to the pod (an EndpointSlice lists it as serving); its removal waits until it has left the endpoints, at most 5s more",
+    ]);
+    r = reconcile(r.state, p, T0 + 6000, ok(1, 8), { listed: true });
+    expect(events(r)).toEqual([]); // said once
+    // Out of the endpoints at T0 + 7 s: still held for settleSeconds while load balancers catch up.
+    r = reconcile(r.state, p, T0 + 7000, ok(1, 9), { listed: false });
+    expect(r.state).toMatchObject({ phase: "Settling", leftEndpointsAt: T0 + 7000 });
+    expect(requeueMs(r)).toBe(1000);
+    r = reconcile(r.state, p, T0 + 9000, ok(1, 9), { listed: false });
     expect(r.state).toMatchObject({ phase: "TimedOut", outcome: "TimedOut" });
     expect(removes(r)).toBe(true);
+    expect(events(r)[0]).toContain("removal held 4.0s for the endpoints");
+  });
+
+  it("holds at most one more timeoutSeconds: a pod listed for ever is still removed", () => {
+    const p = policy({ drain: { timeoutSeconds: 5, settleSeconds: 2 } });
+    const r = reconcile(base("Settling", { heldAt: T0 + 5000 }), p, T0 + 10_000, ok(1, 7), { listed: true });
+    expect(r.state).toMatchObject({ phase: "TimedOut" });
+    expect(removes(r)).toBe(true);
+  });
+
+  it("does not hold a drain already past Settling: the app was quiesced and left the endpoints", () => {
+    const p = policy({ drain: { timeoutSeconds: 5, settleSeconds: 2 } });
+    const r = reconcile(base("Draining"), p, T0 + 5000, ok(3), { listed: true });
+    expect(r.state).toMatchObject({ phase: "TimedOut" });
   });
 
   it("without an endpoint, counts the settle from when the pod left the endpoints", () => {
