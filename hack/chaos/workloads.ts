@@ -1,6 +1,7 @@
 // The chaos workloads: the sample app (3 replicas) and a Deployment of the misbehaving-quiesce fixture, with their
 // QuiescePolicies.
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { z } from "zod";
 import { waitFor } from "../../test/harness/wait-for.ts";
 import {
   APP_PORT,
@@ -12,7 +13,21 @@ import {
 } from "../../test/scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../../test/scenarios/workloads.ts";
 
-export const WEB = { namespace: "chaos-web", app: "web", replicas: 3, timeoutSeconds: 20, pollSeconds: 1 };
+/** CHAOS_WEB_TIMEOUT_SECONDS: the web policy's drain timeout (20 s by default, short to keep the run short). */
+const webTimeoutSeconds = z.coerce
+  .number()
+  .int()
+  .min(5)
+  .max(600)
+  .default(20)
+  .parse(process.env.CHAOS_WEB_TIMEOUT_SECONDS);
+export const WEB = {
+  namespace: "chaos-web",
+  app: "web",
+  replicas: 3,
+  timeoutSeconds: webTimeoutSeconds,
+  pollSeconds: 1,
+};
 export const BROKEN = {
   namespace: "chaos-endpoints",
   app: "broken",
