@@ -43,7 +43,9 @@ describe("ChildProcessRunner with an argv prefix", () => {
   it("delivers SIGTERM to the app and its children, and reports the app's exit", async () => {
     const { proc, lines } = start(
       "polite",
-      "require('child_process').spawn('sleep',['30'],{stdio:'inherit'});" +
+      // The interval keeps the event loop alive: when SIGTERM ends `sleep` first, Node would otherwise see an
+      // empty loop and exit 0 before it runs the (unref'd) signal handler.
+      "require('child_process').spawn('sleep',['30'],{stdio:'inherit'});setInterval(()=>{},1000);" +
         "process.on('SIGTERM',()=>{console.log('got SIGTERM');process.exit(7)});console.log('up')",
     );
     await waitFor(() => lines().includes("up"), { timeoutMs: 5000, what: "app up" });
