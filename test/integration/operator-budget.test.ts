@@ -27,9 +27,12 @@ import { samplePolicySpec } from "../scenarios/manifests.ts";
 import {
   createApp,
   createPolicy,
+  ipOf,
   isReady,
   listPods,
+  nameOf,
   rolloutRestart,
+  uidOf,
   waitRolloutComplete,
 } from "../scenarios/workloads.ts";
 import { operatorSuite } from "./support/operator-suite.ts";
@@ -37,9 +40,6 @@ import { operatorSuite } from "./support/operator-suite.ts";
 const { kc, apis, namespace } = operatorSuite();
 const discovery = kc.makeApiClient(DiscoveryV1Api);
 
-const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
-const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
-const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
 const stateOf = (p: V1Pod | undefined) => drainAnnotation(p, "state") ?? "Serving";
 const hasGate = (p: V1Pod) =>
   p.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;

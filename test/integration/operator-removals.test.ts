@@ -22,15 +22,12 @@ import {
   watchPod,
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
-import { createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, ipOf, isReady, listPods, nameOf, uidOf } from "../scenarios/workloads.ts";
 import { operatorSuite } from "./support/operator-suite.ts";
 
 const { kc, apis, namespace } = operatorSuite();
 const discovery = kc.makeApiClient(DiscoveryV1Api);
 
-const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
-const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
-const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
 const startedAtOf = (p: V1Pod | undefined) => {
   const v = drainAnnotation(p, "startedAt");
   return v === undefined ? undefined : Date.parse(v);

@@ -26,7 +26,16 @@ import {
   brokenQuiesceCommand,
   samplePolicySpec,
 } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy, isReady, listPods } from "../scenarios/workloads.ts";
+import {
+  type Apis,
+  createApp,
+  createPolicy,
+  ipOf,
+  isReady,
+  listPods,
+  nameOf,
+  uidOf,
+} from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 import {
@@ -62,10 +71,6 @@ async function namespace(prefix: string): Promise<string> {
   cleanups.push(() => deleteNamespaceWithoutDrains(apis, ns.name));
   return ns.name;
 }
-
-const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
-const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
-const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
 
 /** A bare pod running the misbehaving fixture: /healthz on http, a broken /quiesce on the declared admin port. */
 function brokenPod(namespace: string, mode: string): V1Pod {

@@ -25,15 +25,11 @@ import {
   watchPod,
 } from "../scenarios/drain-steps.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
-import { createApp, createPolicy } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, ipOf, nameOf, uidOf } from "../scenarios/workloads.ts";
 import { operatorSuite } from "./support/operator-suite.ts";
 
 const { kc, apis, namespace } = operatorSuite();
 const discovery = kc.makeApiClient(DiscoveryV1Api);
-
-const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
-const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
-const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
 
 /** Asserts `check` on every poll for `ms` (a property that must hold for a whole window, not a wait). */
 async function holdsFor(ms: number, check: () => Promise<void>): Promise<void> {

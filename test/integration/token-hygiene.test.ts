@@ -15,7 +15,7 @@ import {
   waitPodRemoved,
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy } from "../scenarios/workloads.ts";
+import { type Apis, createApp, createPolicy, nameOf } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
@@ -68,8 +68,6 @@ async function tokenApp(app: string, secretName: string, tokenFile: string): Pro
   if (!pod) throw new Error(`no ${app} pod`);
   return pod;
 }
-
-const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
 
 describe("token hygiene", () => {
   it("the quiesce token appears in no log line and no Event, whether the pod accepts it or answers 401", async () => {

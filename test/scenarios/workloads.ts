@@ -17,6 +17,11 @@ export interface Apis {
   custom: CustomObjectsApi;
 }
 
+/** A pod's name, UID and IP ("" when unset), for tests that pass pods around. */
+export const nameOf = (p: V1Pod) => p.metadata?.name ?? "";
+export const uidOf = (p: V1Pod) => p.metadata?.uid ?? "";
+export const ipOf = (p: V1Pod) => p.status?.podIP ?? "";
+
 export const isReady = (p: V1Pod) =>
   p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
