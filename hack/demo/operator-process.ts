@@ -9,6 +9,11 @@ import { removeWebhookConfigurations } from "../../operator/webhooks/index.ts";
 import { freePort } from "../cluster/ports.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** OPERATOR_ENTRY=dist runs the compiled operator, as the image does (`make build` first); otherwise the sources. */
+const ENTRY =
+  process.env.OPERATOR_ENTRY === "dist"
+    ? join(REPO, "dist", "operator", "cli", "main.js")
+    : join(REPO, "operator", "cli", "main.ts");
 
 export interface OperatorUsage {
   /** user + system CPU seconds since the process started. */
@@ -50,7 +55,7 @@ export async function startOperatorProcess(
   const child: ChildProcess = spawn(
     node,
     [
-      join(REPO, "operator", "cli", "main.ts"),
+      ENTRY,
       "run",
       `--kubeconfig=${kubeconfigPath}`,
       "--webhook-config=url",
