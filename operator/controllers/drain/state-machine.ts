@@ -315,7 +315,8 @@ function holdForEndpoints(ctx: Ctx, deadline: number, prefix: DrainAction[]): St
     );
   }
   const untilPropagated = leftAt === undefined ? ctx.pollMs : leftAt + ctx.settleMs - now;
-  actions.push(requeue(Math.max(0, Math.min(ctx.pollMs, untilPropagated))));
+  const untilBound = deadline + ctx.timeoutMs - now;
+  actions.push(requeue(Math.max(0, Math.min(ctx.pollMs, untilPropagated, untilBound))));
   return withPrefix(prefix, { state: sanitizeDrainState(next), actions, done: false });
 }
 
