@@ -9,6 +9,8 @@ import { removeWebhookConfigurations } from "../../operator/webhooks/index.ts";
 import { freePort } from "../cluster/ports.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** OPERATOR_NODE_ARGS: extra Node flags for the operator process only, e.g. "--max-old-space-size=256". */
+const NODE_ARGS = (process.env.OPERATOR_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 /** OPERATOR_ENTRY=dist runs the compiled operator, as the image does (`make build` first); otherwise the sources. */
 const ENTRY =
   process.env.OPERATOR_ENTRY === "dist"
@@ -55,6 +57,7 @@ export async function startOperatorProcess(
   const child: ChildProcess = spawn(
     node,
     [
+      ...NODE_ARGS,
       ENTRY,
       "run",
       `--kubeconfig=${kubeconfigPath}`,
