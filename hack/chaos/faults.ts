@@ -2,7 +2,7 @@
 // stuck pods, worst overrun past the policy timeout).
 import { readdir, readFile } from "node:fs/promises";
 import type { V1Pod } from "@kubernetes/client-node";
-import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
+import { conditionTrue, hasServingGate } from "../../operator/controllers/workloads/pod-facts.ts";
 import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
 import { scaleDeployment } from "../../test/scenarios/drain-steps.ts";
@@ -382,11 +382,6 @@ function mean(xs: number[]): number {
   return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-const conditionTrue = (pod: V1Pod, type: string) =>
-  pod.status?.conditions?.some((c) => c.type === type && c.status === "True") ?? false;
-const gated = (pod: V1Pod) =>
-  pod.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
-
 async function webPods(ctx: FaultContext): Promise<V1Pod[]> {
   const pods = await ctx.lab.apis.core.listNamespacedPod({
     namespace: WEB.namespace,
@@ -420,7 +415,10 @@ export async function webhookDown(ctx: FaultContext, rounds: number, downMs: num
         await sleep(downMs);
         const fresh = (await webPods(ctx)).filter((p) => !podsBefore.has(p.metadata?.name ?? ""));
         const pod = fresh[0];
-        replacement = pod && { gated: gated(pod), readyWithoutOperator: conditionTrue(pod, "Ready") };
+        replacement = pod && {
+          gated: hasServingGate(pod),
+          readyWithoutOperator: conditionTrue(pod, "Ready"),
+        };
         const resumedAt = Date.now();
         ctx.lab.replicas.resume();
         const reported = await waitFor(
@@ -447,7 +445,7 @@ export async function webhookDown(ctx: FaultContext, rounds: number, downMs: num
         await sleep(1500); // the balancer's probe has dropped both replicas
         const pods = await webPods(ctx);
         podsBefore = new Set(pods.map((p) => p.metadata?.name ?? ""));
-        const victim = pods.find((p) => gated(p) && conditionTrue(p, "Ready"))?.metadata?.name;
+        const victim = pods.find((p) => hasServingGate(p) && conditionTrue(p, "Ready"))?.metadata?.name;
         if (victim === undefined) throw new Error("webhook-down: no gated serving web pod to delete");
         await ctx.lab.apis.core.deleteNamespacedPod({ namespace: WEB.namespace, name: victim });
       },
@@ -486,7 +484,7 @@ async function leaderGap(ctx: FaultContext) {
   while (Date.now() < deadline && readyAt === undefined) {
     const pod = (await webPods(ctx).catch(() => [])).find((p) => !before.has(p.metadata?.name ?? ""));
     if (pod) {
-      podGated = gated(pod);
+      podGated = hasServingGate(pod);
       if (containersReadyAt === undefined && conditionTrue(pod, "ContainersReady"))
         containersReadyAt = Date.now();
       if (conditionTrue(pod, "Ready")) readyAt = Date.now();

@@ -118,6 +118,16 @@ export function startReplicas(o: ReplicaOptions): Replicas {
       return undefined;
     }
   };
+  /** Signals a live slot's process and waits for it to exit (SIGKILL after 15 s if it does not). */
+  const end = async (slot: Slot, signal: NodeJS.Signals) => {
+    const child = slot.child;
+    if (child === undefined || slot.exited) return;
+    const gone = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    await gone;
+    clearTimeout(timer);
+  };
   const slotOf = (identity: string) => slots.find((s) => s.identity === identity && !s.exited);
 
   return {
@@ -143,15 +153,7 @@ export function startReplicas(o: ReplicaOptions): Replicas {
     restarts: () => restarts,
     async killAll() {
       paused = true;
-      await Promise.all(
-        slots.map(async (slot) => {
-          const child = slot.child;
-          if (child === undefined || slot.exited) return;
-          const gone = new Promise<void>((r) => child.once("exit", () => r()));
-          child.kill("SIGKILL");
-          await gone;
-        }),
-      );
+      await Promise.all(slots.map((slot) => end(slot, "SIGKILL")));
     },
     resume() {
       paused = false;
@@ -160,17 +162,7 @@ export function startReplicas(o: ReplicaOptions): Replicas {
     async stop() {
       stopping = true;
       clearInterval(sampler);
-      await Promise.all(
-        slots.map(async (slot) => {
-          const child = slot.child;
-          if (child === undefined || slot.exited) return;
-          const done = new Promise<void>((r) => child.once("exit", () => r()));
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-          await done;
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all(slots.map((slot) => end(slot, "SIGTERM")));
     },
   };
 }
