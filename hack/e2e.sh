@@ -1,54 +1,67 @@
 #!/usr/bin/env bash
-# `make e2e`: the scenario tests on a real cluster. kind (default): create a cluster, build and load both images,
-# then the e2e vitest project helm-installs the chart and runs test/e2e. QUIESCE_E2E_PROVIDER=k3s: a k3s
-# testcontainer instead of kind (needs Docker only). KEEP_CLUSTER=1 keeps the kind cluster for debugging.
+# `make e2e`: the e2e suite (test/e2e) on a real 2-node kind cluster, from nothing. Starts Docker when none runs
+# (installing Debian's docker.io when missing), builds kind, the node image and the images it holds offline when
+# they cannot be pulled (QUIESCE_IMAGES=auto|public|offline), builds the operator and sample-app images, creates
+# the cluster, loads the images, runs the suite (which helm-installs the chart), then deletes the cluster and stops
+# what it started. KEEP_CLUSTER=1 keeps the cluster (and dockerd) for debugging.
+# QUIESCE_E2E_PROVIDER=k3s: a k3s testcontainer instead of kind (needs its image, so a machine that can pull).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. hack/kind/versions.sh
 provider=${QUIESCE_E2E_PROVIDER:-kind}
 cluster=${QUIESCE_E2E_CLUSTER:-quiesce-e2e}
-
-missing=()
-if ! command -v docker >/dev/null 2>&1; then
-  missing+=("docker is not installed")
-elif ! docker info >/dev/null 2>&1; then
-  missing+=("the Docker daemon is not reachable (docker info failed)")
-fi
-if [ "$provider" = kind ] && ! command -v kind >/dev/null 2>&1; then
-  missing+=("kind is not installed (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)")
-fi
-if [ ${#missing[@]} -gt 0 ]; then
-  msg=$(printf '%s; ' "${missing[@]}")
-  echo "make e2e needs Docker and kind: ${msg%; }" >&2
-  exit 1
-fi
-
+state=${QUIESCE_E2E_STATE:-$root/.e2e}
 node=$root/node_modules/.bin/node
 vitest=$root/node_modules/.bin/vitest
-echo "e2e: building images quiesce-operator:dev and quiesce-sample-app:dev" >&2
-docker build -q -t quiesce-operator:dev . >/dev/null
-docker build -q -f test/sample-app/Dockerfile -t quiesce-sample-app:dev . >/dev/null
+step() { echo "e2e: $(date +%T) $*" >&2; }
+fail() { echo "e2e: $*" >&2; exit 1; }
+start=$(date +%s)
+
+rm -rf "$state"; mkdir -p "$state"
+made_cluster=0
+cleanup() {
+  local rc=$?
+  if [ "${KEEP_CLUSTER:-0}" = 1 ]; then
+    [ $made_cluster = 0 ] || echo "e2e: kept kind cluster $cluster (KUBECONFIG=$state/kubeconfig); delete: $KIND_BIN/kind delete cluster --name $cluster" >&2
+    exit $rc
+  fi
+  [ $made_cluster = 0 ] || bash hack/kind/cluster.sh delete "$cluster"
+  bash hack/kind/docker.sh stop "$state" || true
+  echo "e2e: finished in $(( $(date +%s) - start ))s (exit $rc)" >&2
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step "Docker"
+bash hack/kind/docker.sh start "$state"
+# kind and testcontainers use the docker on PATH and the default socket: Debian's client matches its daemon.
+mkdir -p "$state/bin"; ln -sf "$DOCKER" "$state/bin/docker"
+export PATH="$state/bin:$KIND_BIN:$PATH"
+
+step "kind, kubectl and the node's binaries (cached in $KIND_BIN)"
+bash hack/kind/tools.sh >/dev/null
+step "kind node image and Node base image (QUIESCE_IMAGES=${QUIESCE_IMAGES:-auto})"
+eval "$(bash hack/kind/images.sh)"
+step "operator and sample-app images on $NODE_BASE_IMAGE"
+NODE_IMAGE=$NODE_BASE_IMAGE bash hack/build-images.sh
+# A second tag of the operator image, for the suite's `helm upgrade` to a new image.
+"$DOCKER" tag quiesce-operator:dev quiesce-operator:dev-upgrade
 
 if [ "$provider" = k3s ]; then
+  step "k3s testcontainer"
   QUIESCE_E2E_PROVIDER=k3s "$node" "$vitest" run --config test/e2e/vitest.config.ts
   exit $?
 fi
-[ "$provider" = kind ] || { echo "e2e: unknown QUIESCE_E2E_PROVIDER=$provider (kind | k3s)" >&2; exit 1; }
+[ "$provider" = kind ] || fail "unknown QUIESCE_E2E_PROVIDER=$provider (kind | k3s)"
 
-work=$(mktemp -d)
-cleanup() {
-  if [ "${KEEP_CLUSTER:-0}" = 1 ]; then
-    echo "e2e: kept kind cluster $cluster (kubeconfig $work/kubeconfig); delete: kind delete cluster --name $cluster" >&2
-  else
-    kind delete cluster --name "$cluster" >/dev/null 2>&1 || true
-    rm -rf "$work"
-  fi
-}
-trap cleanup EXIT
-if ! kind get clusters 2>/dev/null | grep -qx "$cluster"; then
-  kind create cluster --name "$cluster" ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"} --wait 120s
-fi
-kind get kubeconfig --name "$cluster" >"$work/kubeconfig"
-kind load docker-image --name "$cluster" quiesce-operator:dev quiesce-sample-app:dev
-QUIESCE_E2E_PROVIDER=existing QUIESCE_E2E_KUBECONFIG="$work/kubeconfig" \
+step "kind cluster $cluster on $KIND_NODE_IMAGE"
+made_cluster=1
+bash hack/kind/cluster.sh create "$cluster" "$state/kubeconfig" "$KIND_NODE_IMAGE"
+step "loading the images into the nodes"
+kind load docker-image --name "$cluster" quiesce-operator:dev quiesce-operator:dev-upgrade quiesce-sample-app:dev >/dev/null \
+  || fail "kind load docker-image failed"
+step "e2e suite"
+QUIESCE_E2E_PROVIDER=existing QUIESCE_E2E_KUBECONFIG="$state/kubeconfig" QUIESCE_KUBECTL="$KIND_BIN/kubectl" \
   "$node" "$vitest" run --config test/e2e/vitest.config.ts

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the operator and sample-app images with no network inside the image build: the production node_modules
+# and the compiled operator are prepared here, on the host, and copied in. NODE_IMAGE is the Node 24 base
+# (default node:24-slim; hack/kind/images.sh builds an offline equivalent). Tags: OPERATOR_IMAGE, SAMPLE_APP_IMAGE.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. hack/kind/versions.sh
+fail() { echo "build-images: $*" >&2; exit 1; }
+NODE_IMAGE=${NODE_IMAGE:-node:24-slim}
+OPERATOR_IMAGE=${OPERATOR_IMAGE:-quiesce-operator:dev}
+SAMPLE_APP_IMAGE=${SAMPLE_APP_IMAGE:-quiesce-sample-app:dev}
+"$DOCKER" info >/dev/null 2>&1 || fail "no Docker daemon is reachable (docker info failed): start Docker, or run make e2e, which starts one"
+"$DOCKER" image inspect "$NODE_IMAGE" >/dev/null 2>&1 || timeout 120 "$DOCKER" pull -q "$NODE_IMAGE" >/dev/null 2>&1 \
+  || fail "base image $NODE_IMAGE is neither here nor pullable: set NODE_IMAGE, or build the offline one with hack/kind/images.sh"
+
+# Production dependencies, installed once per lock file (npm on the host, which reaches the registry).
+lock=$(cat package.json package-lock.json | sha256sum | cut -c1-12)
+prod="$QUIESCE_CACHE/prod-node-modules-$lock"
+if [ ! -d "$prod/node_modules" ]; then
+  mkdir -p "$QUIESCE_CACHE"
+  tmp=$(mktemp -d "$QUIESCE_CACHE/.prod.XXXXXX")
+  cp package.json package-lock.json "$tmp/"
+  (cd "$tmp" && npm install --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund >npm.log 2>&1) \
+    || { tail -n 10 "$tmp/npm.log" >&2; rm -rf "$tmp"; fail "npm install --omit=dev failed (log above)"; }
+  rm -rf "$prod"; mv "$tmp" "$prod"
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The operator: compiled JavaScript only (make build), production dependencies, package.json.
+rm -rf dist
+node_modules/.bin/tsc -p tsconfig.build.json || fail "tsc -p tsconfig.build.json failed"
+mkdir -p "$work/operator/dist"
+cp -r dist/operator "$work/operator/dist/operator"
+cp -r "$prod/node_modules" package.json "$work/operator/"
+# The sample app runs its TypeScript sources (Node 24 strips types outside node_modules).
+mkdir -p "$work/sample-app/operator/quiesce" "$work/sample-app/test"
+cp -r "$prod/node_modules" package.json "$work/sample-app/"
+cp operator/quiesce/protocol.ts "$work/sample-app/operator/quiesce/"
+cp -r operator/sdk "$work/sample-app/operator/sdk"
+mkdir -p "$work/sample-app/test/harness"
+cp -r test/sample-app test/fixtures test/load-pod "$work/sample-app/test/"
+cp -r test/harness/traffic "$work/sample-app/test/harness/"
+
+build() { # TAG DOCKERFILE CONTEXT
+  local start; start=$(date +%s)
+  "$DOCKER" build --network none -q --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$1" -f "$2" "$3" >"$work/build.log" 2>&1 \
+    || { tail -n 20 "$work/build.log" >&2; fail "docker build of $1 failed (log above)"; }
+  local size; size=$("$DOCKER" image inspect -f '{{.Size}}' "$1")
+  echo "build-images: $1 built in $(( $(date +%s) - start ))s, $(( size / 1000000 )) MB (base $NODE_IMAGE)" >&2
+}
+build "$OPERATOR_IMAGE" Dockerfile "$work/operator"
+build "$SAMPLE_APP_IMAGE" test/sample-app/Dockerfile "$work/sample-app"
