@@ -371,7 +371,7 @@ export async function startOperator(
   const health: Server = await startHealthServer(
     config.healthHost,
     config.healthPort,
-    { live: () => true, ready: () => cache.synced() },
+    { live: () => true, ready: () => !stopping && cache.synced() },
     metrics.registry,
   );
   const healthAddress = health.address();
@@ -384,15 +384,22 @@ export async function startOperator(
     isLeader: () => (leader ? leader.isLeader() : controllersStarted),
     async stop() {
       stopping = true;
+      // Drains move to another replica at once; admission calls still reach this one until the webhook Service
+      // and the API server's kept-alive connections let go, so it keeps answering them for the delay.
       await leader?.release();
-      certs.source?.stop();
       await Promise.all([podQueue.shutdown(), policyQueue.shutdown(), maintenanceQueue.shutdown()]);
+      if (config.shutdownDelaySeconds > 0) {
+        webhook.closeConnectionsAfterEachCall();
+        logger.info({ seconds: config.shutdownDelaySeconds }, "serving webhooks until the Service lets go");
+        await new Promise((resolve) => setTimeout(resolve, config.shutdownDelaySeconds * 1000));
+      }
+      certs.source?.stop();
       cache.stop();
       if (config.webhookConfig === "url") {
         // A local operator's URL dies with it: leave nothing behind that points at a closed port.
         await removeWebhookConfigurations(kubeConfig);
       }
-      await webhook.close();
+      await webhook.close(config.shutdownDelaySeconds > 0 ? 5_000 : 0);
       await new Promise<void>((resolve) => health.close(() => resolve()));
     },
   };

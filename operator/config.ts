@@ -36,6 +36,14 @@ export const operatorConfigSchema = z.object({
   renewDeadlineSeconds: z.coerce.number().int().min(1).default(10),
   retryPeriodSeconds: z.coerce.number().int().min(1).default(2),
   identity: z.string().min(1).optional(),
+  shutdownDelaySeconds: z.coerce
+    .number()
+    .min(0)
+    .max(60)
+    .default(0)
+    .describe(
+      "on SIGTERM, keep answering admission calls this long (with Connection: close) while the webhook Service lets go",
+    ),
 });
 
 export type OperatorConfig = z.infer<typeof operatorConfigSchema>;

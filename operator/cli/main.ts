@@ -56,6 +56,12 @@ program
   .addOption(new Option("--renew-deadline-seconds <s>").env(env("RENEW_DEADLINE_SECONDS")))
   .addOption(new Option("--retry-period-seconds <s>").env(env("RETRY_PERIOD_SECONDS")))
   .addOption(new Option("--identity <id>", "leader election identity (default host-pid)").env("POD_NAME"))
+  .addOption(
+    new Option(
+      "--shutdown-delay-seconds <s>",
+      "on SIGTERM: release the lease, then keep serving webhooks this long before exiting",
+    ).env(env("SHUTDOWN_DELAY_SECONDS")),
+  )
   .action(async (raw: Record<string, unknown>) => {
     const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
     if (cleaned.leaderElect === true) cleaned.leaderElect = "true";
@@ -79,7 +85,7 @@ program
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, "shutting down");
-      const force = setTimeout(() => process.exit(1), 20_000);
+      const force = setTimeout(() => process.exit(1), 20_000 + config.shutdownDelaySeconds * 1000);
       force.unref();
       operator.stop().then(
         () => process.exit(0),

@@ -39,7 +39,10 @@ export interface WebhookServer {
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Serves `pair` to new TLS connections from now on; established connections keep theirs. */
   setCertificate(pair: CertificatePair): void;
-  close(): Promise<void>;
+  /** Shutting down: every answer from now on carries `Connection: close`, so callers reconnect elsewhere. */
+  closeConnectionsAfterEachCall(): void;
+  /** Stops accepting, lets calls in flight finish (at most `graceMs`), then closes every connection. */
+  close(graceMs?: number): Promise<void>;
 }
 
 const ROUTES: Record<string, WebhookName> = {
@@ -131,7 +134,9 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
   }
 
+  let closeAfterEachCall = false;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (closeAfterEachCall) res.setHeader("connection", "close");
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === HEALTHZ_PATH) {
       res.writeHead(200, { "content-type": "text/plain" });
@@ -196,10 +201,16 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" });
       log?.info({ webhook: "server" }, "serving certificate reloaded");
     },
-    close() {
+    closeConnectionsAfterEachCall() {
+      closeAfterEachCall = true;
+    },
+    close(graceMs = 0) {
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        server.once("close", () => clearTimeout(force));
       });
     },
   };

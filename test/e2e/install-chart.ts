@@ -1,4 +1,4 @@
-// Installs charts/quiesce-operator with helm into an e2e cluster and waits until the operator serves.
+// Installs, upgrades and uninstalls charts/quiesce-operator with helm on an e2e cluster, as a user does.
 import { execFile } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,40 +11,64 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const RELEASE = "quiesce-operator";
 export const RELEASE_NAMESPACE = "quiesce-system";
 
-export async function installChart(kubeconfigPath: string): Promise<void> {
+/** Runs the project's helm (hack/helm.sh builds it once) against the cluster. */
+export async function helm(kubeconfigPath: string, args: readonly string[]): Promise<string> {
   const exec = promisify(execFile);
-  const { stdout } = await exec("bash", [join(ROOT, "hack", "helm.sh")]);
-  const helm = stdout.trim();
-  await exec(
-    helm,
-    [
-      "upgrade",
-      "--install",
-      RELEASE,
-      join(ROOT, "charts", "quiesce-operator"),
-      "--kubeconfig",
-      kubeconfigPath,
-      "--namespace",
-      RELEASE_NAMESPACE,
-      "--create-namespace",
-      "--set",
-      `image.repository=${OPERATOR_IMAGE.repository},image.tag=${OPERATOR_IMAGE.tag},image.pullPolicy=IfNotPresent`,
-      "--wait",
-      "--timeout",
-      "5m",
-    ],
-    { maxBuffer: 8 << 20 },
-  ).catch((error: Error & { stderr?: string }) => {
-    throw new Error(`e2e: helm install failed: ${error.stderr ?? error.message}`);
-  });
+  const { stdout: path } = await exec("bash", [join(ROOT, "hack", "helm.sh")]);
+  try {
+    const { stdout } = await exec(path.trim(), [...args, "--kubeconfig", kubeconfigPath], {
+      maxBuffer: 8 << 20,
+    });
+    return stdout;
+  } catch (error) {
+    const e = error as Error & { stderr?: string };
+    throw new Error(`e2e: helm ${args.slice(0, 2).join(" ")} failed: ${e.stderr ?? e.message}`);
+  }
+}
+
+/** `helm upgrade --install` with the chart's defaults and the e2e image, then waits until the operator serves. */
+export async function installChart(kubeconfigPath: string, tag = OPERATOR_IMAGE.tag): Promise<void> {
+  await helm(kubeconfigPath, [
+    "upgrade",
+    "--install",
+    RELEASE,
+    join(ROOT, "charts", "quiesce-operator"),
+    "--namespace",
+    RELEASE_NAMESPACE,
+    "--create-namespace",
+    "--set",
+    `image.repository=${OPERATOR_IMAGE.repository},image.tag=${tag},image.pullPolicy=IfNotPresent`,
+    "--wait",
+    "--timeout",
+    "5m",
+  ]);
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const apps = kc.makeApiClient(AppsV1Api);
   await waitFor(
     async () => {
       const d = await apps.readNamespacedDeployment({ name: RELEASE, namespace: RELEASE_NAMESPACE });
-      return (d.status?.availableReplicas ?? 0) >= (d.spec?.replicas ?? 1);
+      const want = d.spec?.replicas ?? 1;
+      const s = d.status;
+      return (
+        (s?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        s?.updatedReplicas === want &&
+        s?.replicas === want &&
+        (s?.availableReplicas ?? 0) >= want
+      );
     },
-    { timeoutMs: 180_000, what: `deployment ${RELEASE_NAMESPACE}/${RELEASE} available` },
+    { timeoutMs: 300_000, what: `deployment ${RELEASE_NAMESPACE}/${RELEASE} rolled out and available` },
   );
+}
+
+export async function uninstallChart(kubeconfigPath: string): Promise<void> {
+  await helm(kubeconfigPath, [
+    "uninstall",
+    RELEASE,
+    "--namespace",
+    RELEASE_NAMESPACE,
+    "--wait",
+    "--timeout",
+    "3m",
+  ]);
 }

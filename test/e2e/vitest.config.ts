@@ -1,5 +1,6 @@
-// The e2e project: the scenario tests against a real cluster with the chart installed (hack/e2e.sh runs it).
+// The e2e project: the e2e suite against a real cluster where the chart runs the operator (hack/e2e.sh runs it).
 import { defineConfig } from "vitest/config";
+import NameOrderSequencer from "./sequencer.ts";
 
 export default defineConfig({
   test: {
@@ -7,8 +8,9 @@ export default defineConfig({
     root: new URL("../..", import.meta.url).pathname,
     include: ["test/e2e/**/*.e2e.test.ts"],
     globalSetup: ["test/e2e/global-setup.ts"],
-    testTimeout: 300_000,
+    testTimeout: 420_000,
     hookTimeout: 600_000,
     fileParallelism: false,
+    sequence: { sequencer: NameOrderSequencer },
   },
 });

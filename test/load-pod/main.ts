@@ -17,7 +17,9 @@ const program = new Command("load-pod")
 program.parse();
 const parsed = loadPodOptionsSchema.safeParse(program.opts());
 if (!parsed.success) {
-  console.error(`load-pod: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  console.error(
+    `load-pod: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+  );
   process.exit(2);
 }
 const o = parsed.data;
@@ -78,5 +80,7 @@ createServer((req, res) => {
     stopping ??= run.stop();
     stopping.then(() => reply(200, tally));
   } else reply(404, { error: `no route ${req.url}` });
-}).listen(o.port, () => console.log(`load-pod: ${o.concurrency} in flight to ${o.target}, control on :${o.port}`));
+}).listen(o.port, () =>
+  console.log(`load-pod: ${o.concurrency} in flight to ${o.target}, control on :${o.port}`),
+);
 process.on("SIGTERM", () => process.exit(0));
