@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
-.PHONY: help test demo cluster-up cluster-down e2e bench bench-scale chaos deps tools control-plane typecheck lint format \
+.PHONY: help test demo cluster-up cluster-down e2e images bench bench-scale chaos deps tools control-plane typecheck lint format \
         unit integration check-generated generate helm helm-lint build
 
 help:
@@ -16,7 +16,8 @@ help:
 	@echo "make test          typecheck, lint, generated-file checks, unit and integration tests"
 	@echo "make cluster-up    start the local control plane + node agent; prints export KUBECONFIG=..."
 	@echo "make cluster-down  stop it"
-	@echo "make e2e           the scenario tests on kind (needs Docker and kind)"
+	@echo "make e2e           the e2e suite on a real 2-node kind cluster, from nothing (Docker, kind, images, Helm)"
+	@echo "make images        the operator and sample-app images (NODE_IMAGE=node:24-slim; no network in the build)"
 	@echo "make helm-lint     helm lint + helm template of charts/quiesce-operator (part of make test)"
 	@echo "kubectl quiesce    plugin: put operator/cli/kubectl-quiesce.ts on PATH as kubectl-quiesce (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
@@ -94,9 +95,14 @@ cluster-down: deps
 demo: deps control-plane
 	@$(NODE) hack/demo/main.ts
 
-# kind cluster, images, helm install, then the scenario tests against it (test/e2e). Needs Docker and kind.
-e2e: deps helm
+# Docker (started, or installed from Debian), kind and its node image (pulled, or built offline), both images, a
+# 2-node cluster, helm install, the suite (test/e2e) and the docs/install.md walk-through; then deletes the cluster.
+e2e: deps helm control-plane
 	@bash hack/e2e.sh
+
+# The two images; NODE_IMAGE (base), OPERATOR_IMAGE, SAMPLE_APP_IMAGE override. No network inside the build.
+images: deps
+	@bash hack/build-images.sh
 
 # Not part of `make test`. BENCH_RUNS=N repeats each scenario N times (default 3).
 bench: deps control-plane

@@ -14,7 +14,8 @@ cluster=${QUIESCE_E2E_CLUSTER:-quiesce-e2e}
 state=${QUIESCE_E2E_STATE:-$root/.e2e}
 node=$root/node_modules/.bin/node
 vitest=$root/node_modules/.bin/vitest
-step() { echo "e2e: $(date +%T) $*" >&2; }
+current="setup"
+step() { current=$*; echo "e2e: $(date +%T) $*" >&2; }
 fail() { echo "e2e: $*" >&2; exit 1; }
 start=$(date +%s)
 
@@ -28,7 +29,11 @@ cleanup() {
   fi
   [ $made_cluster = 0 ] || bash hack/kind/cluster.sh delete "$cluster"
   bash hack/kind/docker.sh stop "$state" || true
-  echo "e2e: finished in $(( $(date +%s) - start ))s (exit $rc)" >&2
+  if [ $rc = 0 ]; then
+    echo "e2e: passed in $(( $(date +%s) - start ))s" >&2
+  else
+    echo "e2e: FAILED at step \"$current\" after $(( $(date +%s) - start ))s (exit $rc); the cluster is deleted and a dockerd this run started is stopped; KEEP_CLUSTER=1 keeps them to debug" >&2
+  fi
   exit $rc
 }
 trap cleanup EXIT
@@ -51,7 +56,7 @@ NODE_IMAGE=$NODE_BASE_IMAGE bash hack/build-images.sh
 
 if [ "$provider" = k3s ]; then
   step "k3s testcontainer"
-  QUIESCE_E2E_PROVIDER=k3s "$node" "$vitest" run --config test/e2e/vitest.config.ts
+  QUIESCE_E2E_PROVIDER=k3s TESTCONTAINERS_RYUK_DISABLED=true "$node" "$vitest" run --config test/e2e/vitest.config.ts
   exit $?
 fi
 [ "$provider" = kind ] || fail "unknown QUIESCE_E2E_PROVIDER=$provider (kind | k3s)"
@@ -63,5 +68,8 @@ step "loading the images into the nodes"
 kind load docker-image --name "$cluster" quiesce-operator:dev quiesce-operator:dev-upgrade quiesce-sample-app:dev >/dev/null \
   || fail "kind load docker-image failed"
 step "e2e suite"
+# testcontainers' reaper (Ryuk) is an image from Docker Hub; the suite stops its own containers instead.
 QUIESCE_E2E_PROVIDER=existing QUIESCE_E2E_KUBECONFIG="$state/kubeconfig" QUIESCE_KUBECTL="$KIND_BIN/kubectl" \
-  "$node" "$vitest" run --config test/e2e/vitest.config.ts
+  TESTCONTAINERS_RYUK_DISABLED=true "$node" "$vitest" run --config test/e2e/vitest.config.ts
+step "docs/install.md walk-through"
+KUBECONFIG="$state/kubeconfig" KIND_CLUSTER_NAME="$cluster" NODE_IMAGE="$NODE_BASE_IMAGE" bash hack/kind/walkthrough.sh

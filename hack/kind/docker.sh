@@ -43,7 +43,7 @@ start() {
     echo "e2e docker: this machine lacks CAP_SYS_RESOURCE; dockerd runs containers through $wrapper" >&2
   fi
   echo "e2e docker: starting dockerd (log $state/dockerd.log)" >&2
-  nohup /usr/sbin/dockerd "${args[@]}" >"$state/dockerd.log" 2>&1 &
+  nohup "${QUIESCE_DOCKERD:-/usr/sbin/dockerd}" "${args[@]}" >"$state/dockerd.log" 2>&1 &
   echo $! >"$state/dockerd.pid"
   for _ in $(seq 60); do
     if "$DOCKER" info >/dev/null 2>&1; then return 0; fi

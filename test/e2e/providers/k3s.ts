@@ -40,7 +40,13 @@ export async function k3sCluster(images: readonly string[]): Promise<ClusterProv
     .withCommand(["server", "--disable=traefik", "--disable=metrics-server", `--tls-san=127.0.0.1`])
     .withWaitStrategy(Wait.forLogMessage(/Node controller sync successful|k3s is up and running/))
     .withStartupTimeout(180_000)
-    .start();
+    .start()
+    .catch((error: Error) => {
+      throw new Error(
+        `e2e k3s: cannot start ${K3S_IMAGE} (${error.message}). The k3s provider needs that image, so a machine ` +
+          "that can pull it or has it loaded; nothing ran. Without a registry use the default provider: make e2e (kind).",
+      );
+    });
   try {
     const config = await container.exec(["cat", "/etc/rancher/k3s/k3s.yaml"]);
     if (config.exitCode !== 0) throw new Error(`e2e k3s: reading the kubeconfig failed: ${config.output}`);

@@ -1,5 +1,6 @@
 // The webhook server keeps idle connections open longer than the API server does, so a reused connection is never
-// closed under a request (a failed call fails open, and a pod DELETE would skip its drain).
+// closed under a request (a failed call fails open, and a pod DELETE would skip its drain); and on shutdown it
+// closes each connection after its answer and lets calls in flight finish before it stops.
 import { Agent, request } from "node:https";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
@@ -36,11 +37,11 @@ beforeAll(async () => {
   port = (await webhooks.listen(0)).port;
 });
 afterAll(async () => {
-  await webhooks?.close();
+  await webhooks?.close().catch(() => undefined);
 });
 
-function post(agent: Agent): Promise<{ status: number; reused: boolean }> {
-  const body = JSON.stringify(
+function reviewBody(): string {
+  return JSON.stringify(
     review({
       uid: "u1",
       kind: { group: "", version: "v1", kind: "Pod" },
@@ -53,6 +54,10 @@ function post(agent: Agent): Promise<{ status: number; reused: boolean }> {
       },
     }),
   );
+}
+
+function post(agent: Agent): Promise<{ status: number; reused: boolean; connection: string | undefined }> {
+  const body = reviewBody();
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -67,7 +72,13 @@ function post(agent: Agent): Promise<{ status: number; reused: boolean }> {
       },
       (res) => {
         res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            reused: req.reusedSocket,
+            connection: res.headers.connection,
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -87,4 +98,47 @@ it("outlives Go's 90 s idle timeout, and still holds a connection idle past Node
   } finally {
     agent.destroy();
   }
+});
+
+it("on shutdown answers with Connection: close, then lets a call in flight finish before closing", async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    expect((await post(agent)).connection).toBe("keep-alive");
+    webhooks.closeConnectionsAfterEachCall();
+    const closing = await post(agent);
+    expect(closing.status).toBe(200);
+    expect(closing.connection).toBe("close");
+    expect((await post(agent)).reused).toBe(false);
+  } finally {
+    agent.destroy();
+  }
+  // A call whose body is still arriving when close() starts is answered, not cut.
+  const body = reviewBody();
+  let req: ReturnType<typeof request> | undefined;
+  const answered = new Promise<number>((resolve, reject) => {
+    req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/mutate-pods",
+        method: "POST",
+        ca: certs.caCert,
+        servername: "localhost",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.write(body.slice(0, 10));
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const closed = webhooks.close(5_000);
+  await new Promise((r) => setTimeout(r, 300));
+  req?.end(body.slice(10));
+  expect(await answered).toBe(200);
+  await closed;
 });
