@@ -324,6 +324,8 @@ export async function startOperator(
         },
       })
     : undefined;
+  // A standby reports 0 (not nothing), so "exactly one leader" is sum(leader_election_master_status) == 1.
+  if (leader) metrics.isLeader.set({ name: config.leaseName }, 0);
   let controllersStarted = false;
   function startControllers() {
     void cache.waitForSync().then(() => {

@@ -40,6 +40,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     const tally = await load.stop();
     report("rollout with policy", {
       sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
       seconds,
       reasons: tally.failuresByReason,
@@ -61,6 +62,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     const tally = await load.stop();
     report("rollout without policy", {
       sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
       seconds,
       reasons: tally.failuresByReason,
@@ -127,6 +129,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     const tally = await load.stop();
     report("delete, evict, scale-in with policy", {
       sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
       reasons: tally.failuresByReason,
     });

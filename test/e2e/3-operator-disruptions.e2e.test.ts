@@ -55,6 +55,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
       takeoverSeconds,
       newLeader: next,
       sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
     });
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
@@ -86,6 +87,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
       upgradeSeconds,
       ...failures,
       sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
     });
     expect(failures.failOpen).toBe(0);
@@ -123,6 +125,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
         podsOnWorker: onWorker.length,
         drainSeconds,
         sent: tally.sent,
+        retried: tally.retriedOnClosedConnection,
         failed: tally.failed,
       });
       expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);

@@ -2,7 +2,7 @@
 // keep-alive connections, counting every failure. GET /stats: totals so far; GET /stop: stop, wait, final totals.
 import { createServer } from "node:http";
 import { Command } from "commander";
-import { keepAliveAgent, sendGet } from "../harness/traffic/http-sender.ts";
+import { keepAliveAgent, sendGet, sendGetRetrying } from "../harness/traffic/http-sender.ts";
 import { startLoad } from "../harness/traffic/load-generator.ts";
 import type { RequestClass, RequestOutcome } from "../harness/traffic/outcome.ts";
 import { loadPodOptionsSchema } from "./options.ts";
@@ -32,7 +32,15 @@ const send = async (path: string, cls: RequestClass): Promise<RequestOutcome> =>
   const start = Date.now();
   tally.sent++;
   tally.inFlight++;
-  const result = await sendGet(agent, target.hostname, Number(target.port || 80), path, o.timeoutMs, 512);
+  const result = await sendGetRetrying(
+    agent,
+    target.hostname,
+    Number(target.port || 80),
+    path,
+    o.timeoutMs,
+    512,
+  );
+  if (result.retried) tally.retriedOnClosedConnection++;
   const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
   const outcome: RequestOutcome = {
     seq: seq++,

@@ -6,6 +6,8 @@ export interface Tally {
   ok: number;
   failed: number;
   inFlight: number;
+  /** Requests resent once because their pooled keep-alive connection had been closed by the server. */
+  retriedOnClosedConnection: number;
   failuresByReason: Record<string, number>;
   /** The first failures, for a readable test failure. */
   firstFailures: { path: string; failure: string; atMs: number }[];
@@ -14,7 +16,16 @@ export interface Tally {
 }
 
 export function emptyTally(): Tally {
-  return { sent: 0, ok: 0, failed: 0, inFlight: 0, failuresByReason: {}, firstFailures: [], byPod: {} };
+  return {
+    sent: 0,
+    ok: 0,
+    failed: 0,
+    inFlight: 0,
+    retriedOnClosedConnection: 0,
+    failuresByReason: {},
+    firstFailures: [],
+    byPod: {},
+  };
 }
 
 export function record(t: Tally, o: RequestOutcome): void {

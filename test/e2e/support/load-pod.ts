@@ -13,6 +13,7 @@ export const tallySchema = z.object({
   ok: z.number(),
   failed: z.number(),
   inFlight: z.number(),
+  retriedOnClosedConnection: z.number(),
   failuresByReason: z.record(z.string(), z.number()),
   firstFailures: z.array(z.object({ path: z.string(), failure: z.string(), atMs: z.number() })),
   byPod: z.record(z.string(), z.number()),

@@ -6,10 +6,31 @@ export interface SendResult {
   /** "timeout", a socket error code such as ECONNREFUSED or ECONNRESET, or undefined on an HTTP response. */
   error?: string;
   body?: string;
+  /** The request went on a pooled keep-alive socket and failed before any response byte (see sendGetRetrying). */
+  staleSocket?: boolean;
 }
 
 export function keepAliveAgent(): Agent {
   return new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+}
+
+/**
+ * A GET as Go's http.Transport, curl and browsers send it: when a pooled keep-alive connection turns out to have
+ * been closed by the server (the request failed before any response byte), the idempotent request is sent once
+ * more on another connection (RFC 9112 section 9.3.1). Without it every HTTP/1.1 client loses a request now and
+ * then whenever a server closes an idle connection (Node's keepAliveTimeout, or an app going away).
+ */
+export async function sendGetRetrying(
+  agent: Agent,
+  endpoint: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+  maxBodyBytes = 4096,
+): Promise<SendResult & { retried: boolean }> {
+  const first = await sendGet(agent, endpoint, port, path, timeoutMs, maxBodyBytes);
+  if (!first.staleSocket) return { ...first, retried: false };
+  return { ...(await sendGet(agent, endpoint, port, path, timeoutMs, maxBodyBytes)), retried: true };
 }
 
 export function sendGet(
@@ -47,7 +68,15 @@ export function sendGet(
       finish({ error: "timeout" });
       req.destroy();
     });
-    req.on("error", (error: NodeJS.ErrnoException) => finish({ error: error.code ?? error.message }));
+    let responded = false;
+    req.on("response", () => {
+      responded = true;
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      const code = error.code ?? error.message;
+      const stale = req.reusedSocket && !responded && (code === "ECONNRESET" || code === "EPIPE");
+      finish({ error: code, ...(stale ? { staleSocket: true } : {}) });
+    });
     req.end();
   });
 }
