@@ -10,15 +10,20 @@ export interface SendResult {
   staleSocket?: boolean;
 }
 
+/** A server's FIN on an idle connection is seen within a round trip; a request cut mid-work fails later. */
+export const STALE_SOCKET_MS = 200;
+
 export function keepAliveAgent(): Agent {
   return new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 }
 
 /**
  * A GET as Go's http.Transport, curl and browsers send it: when a pooled keep-alive connection turns out to have
- * been closed by the server (the request failed before any response byte), the idempotent request is sent once
- * more on another connection (RFC 9112 section 9.3.1). Without it every HTTP/1.1 client loses a request now and
- * then whenever a server closes an idle connection (Node's keepAliveTimeout, or an app going away).
+ * been closed by the server (the request failed at once, before any response byte), the idempotent request is
+ * sent once more on another connection (RFC 9112 section 9.3.1). Without it every HTTP/1.1 client loses a request
+ * now and then whenever a server closes an idle connection (Node's keepAliveTimeout, or an app going away). Only
+ * a failure within STALE_SOCKET_MS counts: work cut after the server took it (a pod killed mid-request) fails
+ * later, and stays a failure.
  */
 export async function sendGetRetrying(
   agent: Agent,
@@ -68,13 +73,18 @@ export function sendGet(
       finish({ error: "timeout" });
       req.destroy();
     });
+    const sentAt = Date.now();
     let responded = false;
     req.on("response", () => {
       responded = true;
     });
     req.on("error", (error: NodeJS.ErrnoException) => {
       const code = error.code ?? error.message;
-      const stale = req.reusedSocket && !responded && (code === "ECONNRESET" || code === "EPIPE");
+      const stale =
+        req.reusedSocket &&
+        !responded &&
+        Date.now() - sentAt < STALE_SOCKET_MS &&
+        (code === "ECONNRESET" || code === "EPIPE");
       finish({ error: code, ...(stale ? { staleSocket: true } : {}) });
     });
     req.end();
