@@ -1,8 +1,9 @@
 // Scenario steps on any cluster: create the app, restart a rollout, and wait for it to complete.
 import {
-  type AppsV1Api,
-  type CoreV1Api,
-  type CustomObjectsApi,
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
   type V1Pod,
@@ -15,6 +16,14 @@ export interface Apis {
   core: CoreV1Api;
   apps: AppsV1Api;
   custom: CustomObjectsApi;
+}
+
+export function makeApis(kc: KubeConfig): Apis {
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
 }
 
 /** A pod's name, UID and IP ("" when unset), for tests that pass pods around. */

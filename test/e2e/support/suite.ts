@@ -1,8 +1,10 @@
-// The frame of every e2e file: clients for the e2e cluster, namespaces removed after the file.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+// The frame of every e2e file: clients for the e2e cluster, and namespaces removed (policies first, so their pods
+// go without drains) when the file ends.
+import type { KubeConfig } from "@kubernetes/client-node";
 import { afterAll } from "vitest";
 import { createNamespace, loadKubeConfig } from "../../integration/support/cluster.ts";
-import type { Apis } from "../../scenarios/workloads.ts";
+import { deleteNamespaceWithoutDrains } from "../../scenarios/drain-steps.ts";
+import { type Apis, makeApis } from "../../scenarios/workloads.ts";
 
 export interface E2eSuite {
   kc: KubeConfig;
@@ -12,28 +14,24 @@ export interface E2eSuite {
 
 export function e2eSuite(): E2eSuite {
   const kc = loadKubeConfig();
-  const apis: Apis = {
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-  };
-  const cleanups: (() => Promise<void>)[] = [];
+  const apis = makeApis(kc);
+  const namespaces: string[] = [];
   afterAll(async () => {
     if (process.env.QUIESCE_E2E_KEEP_NAMESPACES === "1") return;
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const ns of namespaces.splice(0).reverse()) await deleteNamespaceWithoutDrains(apis, ns);
   });
   return {
     kc,
     apis,
     async namespace(prefix) {
       const ns = await createNamespace(kc, prefix);
-      cleanups.push(ns.cleanup);
+      namespaces.push(ns.name);
       return ns.name;
     },
   };
 }
 
-/** Prints a figure the e2e run reports (collected from the output into the README and docs). */
+/** Prints a figure the e2e run reports (`e2e-figure WHAT: JSON` lines; docs/benchmarks.md quotes them). */
 export function report(what: string, value: unknown): void {
   console.log(`e2e-figure ${what}: ${JSON.stringify(value)}`);
 }

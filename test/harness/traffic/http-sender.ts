@@ -26,16 +26,11 @@ export function keepAliveAgent(): Agent {
  * later, and stays a failure.
  */
 export async function sendGetRetrying(
-  agent: Agent,
-  endpoint: string,
-  port: number,
-  path: string,
-  timeoutMs: number,
-  maxBodyBytes = 4096,
+  ...args: Parameters<typeof sendGet>
 ): Promise<SendResult & { retried: boolean }> {
-  const first = await sendGet(agent, endpoint, port, path, timeoutMs, maxBodyBytes);
-  if (!first.staleSocket) return { ...first, retried: false };
-  return { ...(await sendGet(agent, endpoint, port, path, timeoutMs, maxBodyBytes)), retried: true };
+  const once = () => sendGet(...args);
+  const first = await once();
+  return first.staleSocket ? { ...(await once()), retried: true } : { ...first, retried: false };
 }
 
 export function sendGet(

@@ -1,10 +1,10 @@
 // The common frame of an operator test file: API clients, one in-process operator for the file, and namespaces
 // that are removed (policies first, so their pods go without drains) when the file ends.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll } from "vitest";
 import type { RunningOperator } from "../../../operator/app.ts";
 import { deleteNamespaceWithoutDrains } from "../../scenarios/drain-steps.ts";
-import type { Apis } from "../../scenarios/workloads.ts";
+import { type Apis, makeApis } from "../../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./cluster.ts";
 import { startTestOperator } from "./operator.ts";
 
@@ -17,11 +17,7 @@ export interface OperatorSuite {
 
 export function operatorSuite(): OperatorSuite {
   const kc = loadKubeConfig();
-  const apis: Apis = {
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    custom: kc.makeApiClient(CustomObjectsApi),
-  };
+  const apis = makeApis(kc);
   const namespaces: string[] = [];
   let operator: RunningOperator | undefined;
   beforeAll(async () => {

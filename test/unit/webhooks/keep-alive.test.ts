@@ -1,7 +1,7 @@
 // The webhook server keeps idle connections open longer than the API server does, so a reused connection is never
 // closed under a request (a failed call fails open, and a pod DELETE would skip its drain); and on shutdown it
 // closes each connection after its answer and lets calls in flight finish before it stops.
-import { Agent, request } from "node:https";
+import { Agent, type RequestOptions, request } from "node:https";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   createMutatePodsHandler,
@@ -56,31 +56,33 @@ function reviewBody(): string {
   );
 }
 
+/** A review POST to the server, on `agent`'s pooled connections or (false) on a connection of its own. */
+function reviewRequest(agent: Agent | false, headers: Record<string, string | number> = {}): RequestOptions {
+  return {
+    host: "127.0.0.1",
+    port,
+    path: "/mutate-pods",
+    method: "POST",
+    ca: certs.caCert,
+    servername: "localhost",
+    agent,
+    headers: { "content-type": "application/json", ...headers },
+  };
+}
+
 function post(agent: Agent): Promise<{ status: number; reused: boolean; connection: string | undefined }> {
   const body = reviewBody();
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/mutate-pods",
-        method: "POST",
-        ca: certs.caCert,
-        servername: "localhost",
-        agent,
-        headers: { "content-type": "application/json" },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            reused: req.reusedSocket,
-            connection: res.headers.connection,
-          }),
-        );
-      },
-    );
+    const req = request(reviewRequest(agent), (res) => {
+      res.resume();
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          reused: req.reusedSocket,
+          connection: res.headers.connection,
+        }),
+      );
+    });
     req.on("error", reject);
     req.end(body);
   });
@@ -116,22 +118,10 @@ it("on shutdown answers with Connection: close, then lets a call in flight finis
   const body = reviewBody();
   let req: ReturnType<typeof request> | undefined;
   const answered = new Promise<number>((resolve, reject) => {
-    req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/mutate-pods",
-        method: "POST",
-        ca: certs.caCert,
-        servername: "localhost",
-        agent: false,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode ?? 0));
-      },
-    );
+    req = request(reviewRequest(false, { "content-length": Buffer.byteLength(body) }), (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
     req.on("error", reject);
     req.write(body.slice(0, 10));
   });
