@@ -7,6 +7,7 @@ import {
   type RemovalVia,
   SERVING_CONDITION,
 } from "../api/pod-annotations.ts";
+import { removalDeadline } from "../api/removal-deadline.ts";
 import { enforcingPolicies } from "./mutate-pod.ts";
 import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase, recordedDrain } from "./pod-state.ts";
 import { isDryRun, type PodView, type PolicyView, policyKey, sortPolicies } from "./views.ts";
@@ -148,12 +149,13 @@ export function drainMessage(args: {
     );
   }
   const start = drain.startedAt ?? drain.requestedAt ?? now.getTime();
-  const when = formatDeadline(new Date(start + timeout * 1000), now);
+  const when = formatDeadline(new Date(removalDeadline(drain, timeout, start) ?? start), now);
+  const held = drain.heldAt === undefined ? "" : "removal held while a Service still routes to it, ";
   const inFlight = drain.inFlight === undefined ? "" : `${drain.inFlight} in flight, `;
   const end = keep
     ? `${verb} when drained (kept if still busy at ${when}, onTimeout: Keep)`
     : `${verb} when drained or by ${when}`;
-  return `pod is draining under QuiescePolicy ${name}: ${inFlight}${end}${hint}`;
+  return `pod is draining under QuiescePolicy ${name}: ${held}${inFlight}${end}${hint}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { selectorMatches } from "../../api/label-selector.ts";
 import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
+import { removalDeadline } from "../../api/removal-deadline.ts";
 
 /** Phases in which the operator is draining the pod; the policy's timeout bounds them. */
 const ACTIVE: readonly DrainPhase[] = ["Requested", "Settling", "Quiescing", "Draining"];
@@ -54,8 +55,8 @@ export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now
       : undefined);
   const start = state.startedAt ?? state.requestedAt;
   const deadline =
-    ACTIVE.includes(state.phase) && start !== undefined && policy !== undefined
-      ? start + policy.spec.drain.timeoutSeconds * 1000
+    ACTIVE.includes(state.phase) && policy !== undefined
+      ? removalDeadline(state, policy.spec.drain.timeoutSeconds, start)
       : undefined;
   return {
     namespace,

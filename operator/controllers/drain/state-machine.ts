@@ -77,11 +77,6 @@ export function requestRemoval(
   });
 }
 
-/** When the pod will be removed at the latest (epoch ms), once its quiesce has started. */
-export function drainDeadline(state: DrainState, policy: DrainPolicy): number | undefined {
-  return state.startedAt === undefined ? undefined : state.startedAt + policy.drain.timeoutSeconds * 1000;
-}
-
 /** The pod's drain has finished: the deletion gate lets its removal through. */
 export function isDrainFinished(state: DrainState): boolean {
   return state.phase === "Drained" || state.phase === "TimedOut";

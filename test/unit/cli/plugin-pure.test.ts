@@ -92,6 +92,18 @@ describe("status rows", () => {
     expect(row.etaMs).toBe(90_000);
   });
 
+  it("a held removal's ETA includes the extra timeout the hold may take", () => {
+    const p = pod("web-5", {
+      "quiesce.dev/state": "Settling",
+      "quiesce.dev/policy": "web",
+      "quiesce.dev/started-at": iso(T0 - 130_000),
+      "quiesce.dev/removal-held-at": iso(T0 - 10_000),
+    });
+    const row = podStatusRow(p, [policy], T0);
+    expect(row.deadline).toBe(T0 - 130_000 + 240_000);
+    expect(row.etaMs).toBe(110_000);
+  });
+
   it("a serving pod has no ETA; its time in state runs from the serving condition; the policy comes from the selector", () => {
     const row = podStatusRow(pod("web-2"), [policy], T0);
     expect(row).toMatchObject({

@@ -346,6 +346,19 @@ describe("decideDeletion: the message a person reads", () => {
     );
   });
 
+  it("a held removal: says so, and its deadline is one timeout later", () => {
+    const p = pod({
+      ready: false,
+      annotations: state("Settling", {
+        "quiesce.dev/started-at": "2025-03-04T13:45:31Z",
+        "quiesce.dev/removal-held-at": "2025-03-04T13:55:31Z",
+      }),
+    });
+    expect(message(p)).toMatch(
+      /^pod is draining under QuiescePolicy telecom\/sprout: removal held while a Service still routes to it, deleted when drained or by 14:05:31Z;/,
+    );
+  });
+
   it("a new drain: no stale in-flight count, deadline from now", () => {
     const p = pod({ annotations: { "quiesce.dev/in-flight": "99" } });
     expect(message(p)).toMatch(
