@@ -102,6 +102,7 @@ function queueFor(
     // failed all through an API server outage must be retried within seconds of its return.
     backoff: { baseMs: 5, maxMs: 5_000 },
     hooks: {
+      onAdd: () => metrics.queueAdds.inc({ name }),
       onDepth: (depth) => metrics.queueDepth.set({ name }, depth),
       onRetry: () => metrics.queueRetries.inc({ name }),
     },

@@ -11,6 +11,8 @@ export type Reconciler = (key: string) => Promise<ReconcileResult>;
 
 /** Callbacks for metrics; they must not throw. */
 export interface WorkQueueHooks {
+  /** A key was queued (an add of a key already queued is deduplicated and not counted). */
+  onAdd?(key: string): void;
   /** Number of keys waiting for a worker (not counting delayed or in-progress keys). */
   onDepth?(depth: number): void;
   /** Time a key waited in the queue before a worker took it. */
@@ -74,6 +76,7 @@ export class WorkQueue {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     this.addedAt.set(key, this.clock.now());
+    this.hooks.onAdd?.(key);
     if (this.processing.has(key)) return;
     this.queue.push(key);
     this.depthChanged();

@@ -14,7 +14,7 @@ import {
 } from "../scenarios/workloads.ts";
 import { operatorSuite } from "./support/operator-suite.ts";
 
-const { kc, apis, namespace } = operatorSuite();
+const { kc, apis, namespace, metricsText } = operatorSuite();
 const hasGate = (p: V1Pod) =>
   p.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
 
@@ -73,6 +73,9 @@ describe("operator", () => {
     expect(withPolicy.summary.byClass.long.sent).toBeGreaterThan(0);
     expect(withPolicy.summary.failuresByReason).toEqual({});
     expect(withPolicy.summary.failed).toBe(0);
+    // Each of the 4 drains observed the app's first answer to its quiesce (the dashboard's in-flight panel).
+    const count = /^quiesce_drain_in_flight_at_start_count (\d+)$/m.exec(await metricsText())?.[1];
+    expect(Number(count)).toBeGreaterThanOrEqual(before.length);
 
     const naiveNs = await namespace("naive");
     await createApp(apis, { name: "web", namespace: naiveNs, replicas: 4, grace: 5 });

@@ -176,6 +176,10 @@ export class PodController {
     // Logged once written: a step whose writes fail (API server down) is retried and must not log the change again.
     if (result.state.phase !== state.phase) {
       log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
+      // The app's first answer to the quiesce (Draining, or Drained at once): how much work the drain waits for.
+      if (state.phase === "Quiescing" && result.state.inFlight !== undefined) {
+        this.deps.metrics.inFlightAtStart.observe(result.state.inFlight);
+      }
     }
     if (outcome.kind === "requeueAfter") this.notBefore.set(key, this.deps.now() + outcome.ms);
     else this.notBefore.delete(key);

@@ -13,6 +13,8 @@ export interface OperatorSuite {
   apis: Apis;
   /** A fresh namespace for one test. */
   namespace(prefix: string): Promise<string>;
+  /** The file's operator's /metrics text. */
+  metricsText(): Promise<string>;
 }
 
 export function operatorSuite(): OperatorSuite {
@@ -30,6 +32,10 @@ export function operatorSuite(): OperatorSuite {
   return {
     kc,
     apis,
+    async metricsText() {
+      if (!operator) throw new Error("the suite's operator has not started");
+      return await operator.metrics.registry.metrics();
+    },
     async namespace(prefix) {
       const ns = await createNamespace(kc, prefix);
       namespaces.push(ns.name);

@@ -218,8 +218,9 @@ describe("WorkQueue", () => {
     expect(q.numRequeues("x")).toBe(0);
   });
 
-  it("reports depth, queue latency and work duration", async () => {
+  it("reports adds (deduplicated), depth, queue latency and work duration", async () => {
     const clock = new FakeClock();
+    const adds: string[] = [];
     const depths: number[] = [];
     const latencies: number[] = [];
     const durations: Array<[number, string]> = [];
@@ -228,6 +229,7 @@ describe("WorkQueue", () => {
       name: "t",
       clock,
       hooks: {
+        onAdd: (k) => adds.push(k),
         onDepth: (n) => depths.push(n),
         onQueueLatency: (ms) => latencies.push(ms),
         onWorkDuration: (ms, kind) => durations.push([ms, kind]),
@@ -236,11 +238,13 @@ describe("WorkQueue", () => {
     });
     q.add("a");
     q.add("b");
+    q.add("a");
     clock.advance(7);
     q.start();
     clock.advance(3);
     d.resolve({ kind: "done" });
     await until(() => durations.length === 2, "two runs");
+    expect(adds).toEqual(["a", "b"]);
     expect(depths.slice(0, 2)).toEqual([1, 2]);
     expect(depths.at(-1)).toBe(0);
     expect(latencies[0]).toBe(7);
