@@ -32,7 +32,9 @@ cleanup() {
   if [ $rc = 0 ]; then
     echo "e2e: passed in $(( $(date +%s) - start ))s" >&2
   else
-    echo "e2e: FAILED at step \"$current\" after $(( $(date +%s) - start ))s (exit $rc); the cluster is deleted and a dockerd this run started is stopped; KEEP_CLUSTER=1 keeps them to debug" >&2
+    local left="a dockerd this run started is stopped"
+    [ $made_cluster = 0 ] || left="the cluster is deleted and $left"
+    echo "e2e: FAILED at step \"$current\" after $(( $(date +%s) - start ))s (exit $rc); $left; KEEP_CLUSTER=1 keeps them to debug" >&2
   fi
   exit $rc
 }
@@ -48,7 +50,8 @@ export PATH="$state/bin:$KIND_BIN:$PATH"
 step "kind, kubectl and the node's binaries (cached in $KIND_BIN)"
 bash hack/kind/tools.sh >/dev/null
 step "kind node image and Node base image (QUIESCE_IMAGES=${QUIESCE_IMAGES:-auto})"
-eval "$(bash hack/kind/images.sh)"
+images_env=$(bash hack/kind/images.sh)   # an assignment, so a failure stops the run (set -e)
+eval "$images_env"
 step "operator and sample-app images on $NODE_BASE_IMAGE"
 NODE_IMAGE=$NODE_BASE_IMAGE bash hack/build-images.sh
 # A second tag of the operator image, for the suite's `helm upgrade` to a new image.

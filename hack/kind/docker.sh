@@ -45,14 +45,15 @@ start() {
   echo "e2e docker: starting dockerd (log $state/dockerd.log)" >&2
   nohup "${QUIESCE_DOCKERD:-/usr/sbin/dockerd}" "${args[@]}" >"$state/dockerd.log" 2>&1 &
   echo $! >"$state/dockerd.pid"
+  local why="did not answer within 60 s"
   for _ in $(seq 60); do
     if "$DOCKER" info >/dev/null 2>&1; then return 0; fi
-    kill -0 "$(cat "$state/dockerd.pid")" 2>/dev/null || break
+    if ! kill -0 "$(cat "$state/dockerd.pid")" 2>/dev/null; then why="exited at start"; break; fi
     sleep 1
   done
   tail -n 5 "$state/dockerd.log" >&2 || true
   stop
-  fail "dockerd did not start within 60 s (log above, full log $state/dockerd.log): check that no other dockerd holds /var/run/docker.sock"
+  fail "dockerd $why (log above, full log $state/dockerd.log): check that no other dockerd holds /var/run/docker.sock and that this machine can run containers"
 }
 
 stop() {
