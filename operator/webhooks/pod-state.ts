@@ -1,4 +1,5 @@
 // The quiesce state the operator records on a pod, as the deletion gate reads it; and the break-glass annotation.
+import { isDrainFinished, isRemovalInProgress } from "../api/drain-phases.ts";
 import { type DrainPhase, type DrainState, fromAnnotations } from "../api/pod-annotations.ts";
 import type { PodView } from "./views.ts";
 
@@ -11,15 +12,11 @@ import type { PodView } from "./views.ts";
  */
 export const BREAK_GLASS_ANNOTATION = "quiesce.dev/break-glass";
 
-/** The phases in which the operator is working on a removal (the pod is NotReady by our own gate). */
-const ACTIVE_PHASES: readonly DrainPhase[] = ["Requested", "Settling", "Quiescing", "Draining"];
-const FINISHED_PHASES: readonly DrainPhase[] = ["Drained", "TimedOut"];
-
 export type PhaseClass = "serving" | "active" | "finished" | "unquiescing";
 
 export function classifyPhase(phase: DrainPhase): PhaseClass {
-  if (FINISHED_PHASES.includes(phase)) return "finished";
-  if (ACTIVE_PHASES.includes(phase)) return "active";
+  if (isDrainFinished(phase)) return "finished";
+  if (isRemovalInProgress(phase)) return "active";
   return phase === "Unquiescing" ? "unquiescing" : "serving";
 }
 

@@ -1,12 +1,13 @@
 // Per-pod quiesce status rows (state, in flight, time in state, ETA) from pods and policies, pure.
+
 import type { V1Pod } from "@kubernetes/client-node";
+import { isRemovalInProgress } from "../../api/drain-phases.ts";
 import { selectorMatches } from "../../api/label-selector.ts";
 import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { removalDeadline } from "../../api/removal-deadline.ts";
 
 /** Phases in which the operator is draining the pod; the policy's timeout bounds them. */
-const ACTIVE: readonly DrainPhase[] = ["Requested", "Settling", "Quiescing", "Draining"];
 
 export interface PodStatusRow {
   namespace: string;
@@ -55,7 +56,7 @@ export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now
       : undefined);
   const start = state.startedAt ?? state.requestedAt;
   const deadline =
-    ACTIVE.includes(state.phase) && policy !== undefined
+    isRemovalInProgress(state.phase) && policy !== undefined
       ? removalDeadline(state, policy.spec.drain.timeoutSeconds, start)
       : undefined;
   return {
@@ -86,4 +87,4 @@ export function podStatusRows(
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 }
 
-export const isActivePhase = (phase: DrainPhase) => ACTIVE.includes(phase);
+export const isActivePhase = (phase: DrainPhase) => isRemovalInProgress(phase);

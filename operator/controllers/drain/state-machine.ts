@@ -1,4 +1,5 @@
 // The drain state machine: pure (state + observation + now + policy -> next state + actions), no I/O.
+import { isDrainFinished as isPhaseFinished } from "../../api/drain-phases.ts";
 import {
   type DrainState,
   fromAnnotations,
@@ -54,7 +55,6 @@ export interface StepResult {
 /** The subset of the policy spec the state machine reads. */
 export type DrainPolicy = Pick<QuiescePolicySpec, "mode" | "endpoint" | "drain">;
 
-const ACTIVE = new Set(["Settling", "Quiescing", "Draining"]);
 const PROBE_ACTION: Record<ProbeRequest, ProbeAction> = {
   post: { type: "postQuiesce" },
   get: { type: "getStatus" },
@@ -79,7 +79,7 @@ export function requestRemoval(
 
 /** The pod's drain has finished: the deletion gate lets its removal through. */
 export function isDrainFinished(state: DrainState): boolean {
-  return state.phase === "Drained" || state.phase === "TimedOut";
+  return isPhaseFinished(state.phase);
 }
 
 /** Which endpoint call the caller should make before `step`, if any. */
@@ -604,13 +604,4 @@ function requeue(ms: number): DrainAction {
 
 function event(eventType: "Normal" | "Warning", reason: EventReason, message: string): DrainAction {
   return { type: "emitEvent", eventType, reason, message };
-}
-
-/** Phases in which a drain is under way (the pod counts as quiescing for the budget and the status). */
-export function isQuiescing(state: DrainState): boolean {
-  return (
-    ACTIVE.has(state.phase) ||
-    state.phase === "Unquiescing" ||
-    (isDrainFinished(state) && state.outcome !== "Kept")
-  );
 }

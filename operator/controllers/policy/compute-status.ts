@@ -1,5 +1,7 @@
 // Pure: a QuiescePolicy's status from the pods and Deployments it selects (counts, active drains, rollouts, conditions).
+
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
+import { isOperatorActing } from "../../api/drain-phases.ts";
 import { selectorMatches } from "../../api/label-selector.ts";
 import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
 import { selectingPolicies } from "../policy-match.ts";
@@ -21,8 +23,6 @@ export interface StatusInput {
   finished: { completed: number; timedOut: number };
   now: Date;
 }
-
-const ACTIVE = new Set(["Requested", "Settling", "Quiescing", "Draining", "Unquiescing"]);
 
 function condition(
   previous: readonly Condition[] | undefined,
@@ -49,7 +49,7 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
     .filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels))
     .flatMap((p) => {
       const state = drainStateOf(p);
-      if (!ACTIVE.has(state.phase)) return [];
+      if (!isOperatorActing(state.phase)) return [];
       const since = state.startedAt ?? state.requestedAt ?? state.phaseEnteredAt ?? now.getTime();
       return [
         {

@@ -1,5 +1,7 @@
 // Small readings of a pod's status: ready, containers ready, our gate, terminating, drain phase.
+
 import type { V1Pod } from "@kubernetes/client-node";
+import { isOutOfService } from "../../api/drain-phases.ts";
 import {
   type DrainState,
   fromAnnotations,
@@ -16,8 +18,6 @@ export const hasServingGate = (pod: V1Pod) =>
 export const gateStatus = (pod: V1Pod) => servingGateStatus(pod.status?.conditions);
 export const drainStateOf = (pod: V1Pod): DrainState => fromAnnotations(pod.metadata?.annotations);
 
-const QUIESCING = new Set(["Settling", "Quiescing", "Draining", "Drained", "TimedOut", "Unquiescing"]);
-
 /** Counts toward the budget as serving: Ready, not terminating, and no removal under way. */
 export function isServing(pod: V1Pod): boolean {
   return !isTerminating(pod) && conditionTrue(pod, "Ready") && drainStateOf(pod).phase === "Serving";
@@ -29,5 +29,5 @@ export function isServing(pod: V1Pod): boolean {
  */
 export function isQuiescingNow(pod: V1Pod): boolean {
   const state = drainStateOf(pod);
-  return QUIESCING.has(state.phase) && state.outcome !== "Kept";
+  return isOutOfService(state.phase) && state.outcome !== "Kept";
 }
