@@ -4,7 +4,7 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
 import { isReady, listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
-import { drainedCount, eventReasons } from "./support/events.ts";
+import { expectDrained } from "./support/events.ts";
 import { kubectl } from "./support/kubectl.ts";
 import { e2eSuite, report } from "./support/suite.ts";
 import { webPolicy, webUnderLoad } from "./support/web-under-load.ts";
@@ -17,16 +17,6 @@ async function waitGone(ns: string, pod: V1Pod, timeoutMs = 120_000): Promise<vo
     what: `pod ${ns}/${nameOf(pod)} removed`,
     intervalMs: 250,
   });
-}
-
-async function expectDrained(ns: string, pods: readonly V1Pod[]): Promise<void> {
-  // Events are written asynchronously; the removal is seen first.
-  await waitFor(async () => (await drainedCount(apis, ns, pods)) === pods.length, {
-    timeoutMs: 30_000,
-    what: `a Drained Event for each of ${pods.map(nameOf).join(", ")}`,
-    intervalMs: 500,
-  });
-  expect(await eventReasons(apis, ns, pods)).not.toContain("DrainTimedOut");
 }
 
 describe.concurrent("e2e: removals under load through a Service", () => {
@@ -49,7 +39,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     expect(tally.ok).toBeGreaterThan(100);
     const after = await listPods(apis, ns, "web");
     expect(after.some((p) => pods.some((b) => nameOf(b) === nameOf(p)))).toBe(false);
-    await expectDrained(ns, pods);
+    await expectDrained(apis, ns, pods, 30_000);
   });
 
   it("the same rollout without a policy loses requests (the load can fail)", async () => {
@@ -134,6 +124,6 @@ describe.concurrent("e2e: removals under load through a Service", () => {
       reasons: tally.failuresByReason,
     });
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
-    await expectDrained(ns, [deleted, evicted, ...removed]);
+    await expectDrained(apis, ns, [deleted, evicted, ...removed], 30_000);
   });
 });

@@ -6,7 +6,7 @@ import { waitFor } from "../harness/wait-for.ts";
 import { listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
 import { OPERATOR_IMAGE } from "./images.ts";
 import { installChart, RELEASE_NAMESPACE } from "./install-chart.ts";
-import { drainedCount, eventReasons } from "./support/events.ts";
+import { drainedCount, expectDrained } from "./support/events.ts";
 import { kubectl } from "./support/kubectl.ts";
 import { leaderIdentity, operatorPods, webhookFailures } from "./support/operator.ts";
 import { e2eSuite, report } from "./support/suite.ts";
@@ -20,15 +20,6 @@ async function waitFirstDrained(ns: string, pods: readonly V1Pod[]): Promise<voi
     what: "the rollout's first pod drained",
     intervalMs: 250,
   });
-}
-
-async function expectAllDrained(ns: string, pods: readonly V1Pod[]): Promise<void> {
-  await waitFor(async () => (await drainedCount(apis, ns, pods)) === pods.length, {
-    timeoutMs: 60_000,
-    what: `a Drained Event for each of ${pods.length} old pods`,
-    intervalMs: 500,
-  });
-  expect(await eventReasons(apis, ns, pods)).not.toContain("DrainTimedOut");
 }
 
 describe("e2e: the operator disrupted mid-rollout", () => {
@@ -59,7 +50,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
       failed: tally.failed,
     });
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
-    await expectAllDrained(ns, pods);
+    await expectDrained(apis, ns, pods, 60_000);
   });
 
   it("helm upgrade to a new image mid-rollout: no deletion fails open, drains resume", async () => {
@@ -92,7 +83,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
     });
     expect(failures.failOpen).toBe(0);
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
-    await expectAllDrained(ns, pods);
+    await expectDrained(apis, ns, pods, 60_000);
   });
 
   it("kubectl drain of the worker node drains its app pods one by one, losing nothing", async () => {
@@ -129,7 +120,7 @@ describe("e2e: the operator disrupted mid-rollout", () => {
         failed: tally.failed,
       });
       expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
-      await expectAllDrained(ns, onWorker);
+      await expectDrained(apis, ns, onWorker, 60_000);
     } finally {
       await kubectl(["uncordon", worker]);
     }

@@ -24,6 +24,7 @@ if (!parsed.success) {
 }
 const o = parsed.data;
 const target = new URL(o.target);
+const targetPort = Number(target.port || 80);
 const agent = keepAliveAgent();
 const tally = emptyTally();
 let seq = 0;
@@ -32,14 +33,7 @@ const send = async (path: string, cls: RequestClass): Promise<RequestOutcome> =>
   const start = Date.now();
   tally.sent++;
   tally.inFlight++;
-  const result = await sendGetRetrying(
-    agent,
-    target.hostname,
-    Number(target.port || 80),
-    path,
-    o.timeoutMs,
-    512,
-  );
+  const result = await sendGetRetrying(agent, target.hostname, targetPort, path, o.timeoutMs, 512);
   if (result.retried) tally.retriedOnClosedConnection++;
   const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
   const outcome: RequestOutcome = {
@@ -63,7 +57,7 @@ const send = async (path: string, cls: RequestClass): Promise<RequestOutcome> =>
 async function warmUp(): Promise<void> {
   const probePath = o.mix[0]?.path ?? "/";
   for (;;) {
-    const r = await sendGet(agent, target.hostname, Number(target.port || 80), probePath, o.timeoutMs, 512);
+    const r = await sendGet(agent, target.hostname, targetPort, probePath, o.timeoutMs, 512);
     if (r.status !== undefined && r.status >= 200 && r.status < 300) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

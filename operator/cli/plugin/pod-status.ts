@@ -1,13 +1,10 @@
 // Per-pod quiesce status rows (state, in flight, time in state, ETA) from pods and policies, pure.
-
 import type { V1Pod } from "@kubernetes/client-node";
 import { isRemovalInProgress } from "../../api/drain-phases.ts";
 import { selectorMatches } from "../../api/label-selector.ts";
 import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { removalDeadline } from "../../api/removal-deadline.ts";
-
-/** Phases in which the operator is draining the pod; the policy's timeout bounds them. */
 
 export interface PodStatusRow {
   namespace: string;
@@ -86,5 +83,3 @@ export function podStatusRows(
     .map((p) => podStatusRow(p, policies, now))
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 }
-
-export const isActivePhase = (phase: DrainPhase) => isRemovalInProgress(phase);

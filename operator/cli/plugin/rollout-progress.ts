@@ -1,8 +1,9 @@
 // Follows one Deployment's rollout from snapshots: old pods seen, drains done, drained and timed out; pure.
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import { isRemovalInProgress } from "../../api/drain-phases.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { formatDuration } from "./duration.ts";
-import { isActivePhase, type PodStatusRow, podStatusRow } from "./pod-status.ts";
+import { type PodStatusRow, podStatusRow } from "./pod-status.ts";
 
 const REVISION = "deployment.kubernetes.io/revision";
 const HASH = "pod-template-hash";
@@ -86,7 +87,7 @@ export class RolloutTracker {
       if (!isOld) continue;
       const row = podStatusRow(pod, s.policies, s.now);
       this.old.set(name, row);
-      if (isActivePhase(row.state)) activeNow.push(row);
+      if (isRemovalInProgress(row.state)) activeNow.push(row);
     }
     const prefixes = ownedReplicaSets(s.deployment, s.replicaSets).map((rs) => `${rs.metadata?.name}-`);
     const ours = (name: string) => this.old.has(name) || prefixes.some((p) => name.startsWith(p));

@@ -1,5 +1,4 @@
 // The drain state machine: pure (state + observation + now + policy -> next state + actions), no I/O.
-import { isDrainFinished as isPhaseFinished } from "../../api/drain-phases.ts";
 import {
   type DrainState,
   fromAnnotations,
@@ -75,11 +74,6 @@ export function requestRemoval(
     via: request.via,
     requestedAt: request.now,
   });
-}
-
-/** The pod's drain has finished: the deletion gate lets its removal through. */
-export function isDrainFinished(state: DrainState): boolean {
-  return isPhaseFinished(state.phase);
 }
 
 /** Which endpoint call the caller should make before `step`, if any. */

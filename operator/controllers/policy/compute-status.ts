@@ -1,5 +1,4 @@
 // Pure: a QuiescePolicy's status from the pods and Deployments it selects (counts, active drains, rollouts, conditions).
-
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { isOperatorActing } from "../../api/drain-phases.ts";
 import { selectorMatches } from "../../api/label-selector.ts";

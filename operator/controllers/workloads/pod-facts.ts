@@ -1,5 +1,4 @@
 // Small readings of a pod's status: ready, containers ready, our gate, terminating, drain phase.
-
 import type { V1Pod } from "@kubernetes/client-node";
 import { isOutOfService } from "../../api/drain-phases.ts";
 import {

@@ -1,22 +1,36 @@
 // The operator's drain Events of given pods, read as a user reads them (kubectl get events).
-import type { V1Pod } from "@kubernetes/client-node";
-import type { Apis } from "../../scenarios/workloads.ts";
+import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
+import { expect } from "vitest";
+import { waitFor } from "../../harness/wait-for.ts";
+import { type Apis, nameOf } from "../../scenarios/workloads.ts";
 
-/** Event reasons recorded for these pods (Drained, DrainTimedOut, ...). */
-export async function eventReasons(apis: Apis, namespace: string, pods: readonly V1Pod[]): Promise<string[]> {
-  const names = new Set(pods.map((p) => p.metadata?.name));
+async function eventsOf(apis: Apis, namespace: string, pods: readonly V1Pod[]): Promise<CoreV1Event[]> {
+  const names = new Set(pods.map(nameOf));
   const events = await apis.core.listNamespacedEvent({ namespace });
-  return events.items.filter((e) => names.has(e.involvedObject.name)).map((e) => e.reason ?? "");
+  return events.items.filter((e) => names.has(e.involvedObject.name ?? ""));
 }
 
 /** How many of these pods have a Drained Event. */
 export async function drainedCount(apis: Apis, namespace: string, pods: readonly V1Pod[]): Promise<number> {
-  const names = new Set(pods.map((p) => p.metadata?.name));
-  const events = await apis.core.listNamespacedEvent({ namespace });
-  const drained = new Set(
-    events.items
-      .filter((e) => e.reason === "Drained" && names.has(e.involvedObject.name))
-      .map((e) => e.involvedObject.name),
-  );
-  return drained.size;
+  const events = await eventsOf(apis, namespace, pods);
+  return new Set(events.filter((e) => e.reason === "Drained").map((e) => e.involvedObject.name)).size;
+}
+
+/**
+ * Waits until every pod has a Drained Event (Events are written asynchronously; the removal is seen first), then
+ * asserts none of them timed out.
+ */
+export async function expectDrained(
+  apis: Apis,
+  namespace: string,
+  pods: readonly V1Pod[],
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(async () => (await drainedCount(apis, namespace, pods)) === pods.length, {
+    timeoutMs,
+    what: `a Drained Event for each of ${pods.map(nameOf).join(", ")}`,
+    intervalMs: 500,
+  });
+  const reasons = (await eventsOf(apis, namespace, pods)).map((e) => e.reason ?? "");
+  expect(reasons).not.toContain("DrainTimedOut");
 }

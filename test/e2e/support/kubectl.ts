@@ -5,27 +5,25 @@ import { inject } from "vitest";
 
 export const KUBECTL = process.env.QUIESCE_KUBECTL ?? "kubectl";
 
-export interface KubectlOptions {
-  timeoutMs?: number;
-  env?: NodeJS.ProcessEnv;
-  /** The program to run instead of kubectl (the plugin), with kubectl's flags. */
-  program?: string;
-}
-
-/** stdout of `kubectl --kubeconfig K ARGS`; a failure names the command and carries its stderr. */
-export async function kubectl(args: readonly string[], o: KubectlOptions = {}): Promise<string> {
-  const all = ["--kubeconfig", inject("kubeconfigPath"), ...args];
+/** stdout of `kubectl ARGS`; a failure names the command and carries its stderr. */
+async function run(args: readonly string[], timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(o.program ?? KUBECTL, all, {
+    const { stdout } = await promisify(execFile)(KUBECTL, args, {
       maxBuffer: 32 << 20,
-      timeout: o.timeoutMs ?? 120_000,
-      ...(o.env ? { env: o.env } : {}),
+      timeout: timeoutMs,
+      ...(env ? { env } : {}),
     });
     return stdout;
   } catch (error) {
     const e = error as Error & { stderr?: string; stdout?: string };
-    throw new Error(`kubectl ${args.join(" ")} failed: ${e.stderr || e.message}\n${e.stdout ?? ""}`.trim());
+    const shown = args.filter((a, i) => a !== "--kubeconfig" && args[i - 1] !== "--kubeconfig");
+    throw new Error(`kubectl ${shown.join(" ")} failed: ${e.stderr || e.message}\n${e.stdout ?? ""}`.trim());
   }
+}
+
+/** stdout of `kubectl --kubeconfig K ARGS`. */
+export async function kubectl(args: readonly string[], o: { timeoutMs?: number } = {}): Promise<string> {
+  return await run(["--kubeconfig", inject("kubeconfigPath"), ...args], o.timeoutMs ?? 120_000);
 }
 
 /** GET an API path (`kubectl get --raw`), e.g. a pod or Service proxy path or the API server's /metrics. */
@@ -42,21 +40,9 @@ export async function kubectlQuiesce(
   pluginDir: string,
   timeoutMs = 300_000,
 ): Promise<string> {
-  try {
-    const { stdout } = await promisify(execFile)(KUBECTL, ["quiesce", ...args], {
-      maxBuffer: 32 << 20,
-      timeout: timeoutMs,
-      env: {
-        ...process.env,
-        KUBECONFIG: inject("kubeconfigPath"),
-        PATH: `${pluginDir}:${process.env.PATH ?? ""}`,
-      },
-    });
-    return stdout;
-  } catch (error) {
-    const e = error as Error & { stderr?: string; stdout?: string };
-    throw new Error(
-      `kubectl quiesce ${args.join(" ")} failed: ${e.stderr || e.message}\n${e.stdout ?? ""}`.trim(),
-    );
-  }
+  return await run(["quiesce", ...args], timeoutMs, {
+    ...process.env,
+    KUBECONFIG: inject("kubeconfigPath"),
+    PATH: `${pluginDir}:${process.env.PATH ?? ""}`,
+  });
 }
