@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { z } from "zod";
 import { type JsonSchema, specOpenApiSchema } from "../operator/api/crd.ts";
-import { operatorConfigSchema } from "../operator/config.ts";
+import { operatorConfigSchema } from "../operator/app/config.ts";
 import { writeOrCheck } from "./generated-file.ts";
 
 const target = fileURLToPath(new URL("../docs/configuration.md", import.meta.url));
@@ -124,7 +124,7 @@ function configSection(): string[] {
   const lines = [
     "## Operator flags (`quiesce-operator run`)",
     "",
-    "From the zod schema in `operator/config.ts`. Every flag can also be set by its environment variable.",
+    "From the zod schema in `operator/app/config.ts`. Every flag can also be set by its environment variable.",
     "",
     "| flag | environment | type | default | description |",
     "|---|---|---|---|---|",

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiextensionsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { applyManifest, type Manifest } from "../../operator/cluster/apply.ts";
+import { applyManifest, type Manifest } from "../../operator/kube/apply.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
 
 const CRDS = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "crds");

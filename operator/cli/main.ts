@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `quiesce-operator run`: the operator process (flags and env validated by zod), with graceful shutdown.
 import { Command, Option } from "commander";
-import { startOperator } from "../app.ts";
-import { parseOperatorConfig } from "../config.ts";
+import { parseOperatorConfig } from "../app/config.ts";
+import { startOperator } from "../app/start-operator.ts";
 import { createLogger } from "../observability/logger.ts";
 
 const program = new Command("quiesce-operator").description("makes every planned pod removal a quiesce");

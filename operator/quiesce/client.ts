@@ -1,14 +1,14 @@
 // The operator's client for the quiesce protocol: begin (POST), status (GET), resume (DELETE); never throws.
 import { isIP } from "node:net";
 import { z } from "zod";
-import { exchange, systemTimers, type Timers } from "./exchange.ts";
 import {
   JSON_CONTENT_TYPE,
   MAX_REASON_LENGTH,
   MAX_STATUS_BODY_BYTES,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
-} from "./protocol.ts";
+} from "../protocol/quiesce-protocol.ts";
+import { exchange, systemTimers, type Timers } from "./exchange.ts";
 import { interpretResponse, type QuiesceCallResult } from "./response.ts";
 
 export type { Timers } from "./exchange.ts";

@@ -1,13 +1,14 @@
 // Reads one HTTP exchange with a pod's quiesce endpoint as the protocol defines it (docs/protocol.md): a status, or
 // a typed failure. Pure: the bytes come from the pod and are trusted for nothing.
-import type { ExchangeResult } from "./exchange.ts";
+
 import {
   errorBodySchema,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
   type QuiesceStatus,
   statusBodySchema,
-} from "./protocol.ts";
+} from "../protocol/quiesce-protocol.ts";
+import type { ExchangeResult } from "./exchange.ts";
 
 const MAX_MESSAGE_LENGTH = 300;
 

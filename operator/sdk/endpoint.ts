@@ -9,7 +9,7 @@ import {
   type QuiesceRequestBody,
   type QuiesceStatus,
   requestBodySchema,
-} from "../quiesce/protocol.ts";
+} from "../protocol/quiesce-protocol.ts";
 import { bearerCheck } from "./auth.ts";
 import { readBoundedBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";

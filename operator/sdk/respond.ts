@@ -1,7 +1,11 @@
 // Writes the SDK's JSON responses with the protocol headers.
 import type { ServerResponse } from "node:http";
-import type { ErrorCode } from "../quiesce/protocol.ts";
-import { JSON_CONTENT_TYPE, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "../quiesce/protocol.ts";
+import type { ErrorCode } from "../protocol/quiesce-protocol.ts";
+import {
+  JSON_CONTENT_TYPE,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+} from "../protocol/quiesce-protocol.ts";
 
 export function sendJson(
   res: ServerResponse,

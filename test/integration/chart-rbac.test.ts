@@ -20,9 +20,9 @@ import { destination, pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
-import { type RunningOperator, startOperator } from "../../operator/app.ts";
-import { applyManifest, type Manifest } from "../../operator/cluster/apply.ts";
-import { parseOperatorConfig } from "../../operator/config.ts";
+import { parseOperatorConfig } from "../../operator/app/config.ts";
+import { type RunningOperator, startOperator } from "../../operator/app/start-operator.ts";
+import { applyManifest, type Manifest } from "../../operator/kube/apply.ts";
 import {
   buildWebhookConfigurations,
   generateWebhookCertificates,

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { RunningOperator } from "../../operator/app.ts";
+import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, listPods } from "../scenarios/workloads.ts";

@@ -2,7 +2,7 @@
 import { CoordinationV1Api } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { LeaderElector } from "../../operator/runtime/leader-election.ts";
+import { LeaderElector } from "../../operator/kube/leader-election.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 

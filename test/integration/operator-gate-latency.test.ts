@@ -3,7 +3,7 @@
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod, Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
-import type { RunningOperator } from "../../operator/app.ts";
+import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { deleteNamespaceWithoutDrains, percentile, scaleDeployment } from "../scenarios/drain-steps.ts";
 import { type Apis, createPolicy } from "../scenarios/workloads.ts";

@@ -4,7 +4,7 @@ import { request } from "node:https";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../../operator/api/quiesce-policy.ts";
-import type { RunningOperator } from "../../operator/app.ts";
+import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { deleteNamespaceWithoutDrains, percentile, readPolicy, rejection } from "../scenarios/drain-steps.ts";
 import { quiescePolicy, samplePolicySpec } from "../scenarios/manifests.ts";

@@ -3,7 +3,7 @@
 import { get } from "node:http";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningOperator } from "../../operator/app.ts";
+import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import {
   deleteNamespaceWithoutDrains,

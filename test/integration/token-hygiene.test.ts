@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningOperator } from "../../operator/app.ts";
+import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { createLogger } from "../../operator/observability/logger.ts";
 import {
   deleteNamespaceWithoutDrains,

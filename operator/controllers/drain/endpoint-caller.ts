@@ -2,7 +2,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { DrainState } from "../../api/pod-annotations.ts";
 import type { QuiescePolicySpec } from "../../api/quiesce-policy.ts";
-import type { TokenSource } from "../../cluster/secrets.ts";
+import type { TokenSource } from "../../kube/secrets.ts";
 import {
   createQuiesceClient,
   type QuiesceCallResult,

@@ -2,9 +2,9 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type RemovalReason, SERVING, toAnnotations } from "../../api/pod-annotations.ts";
-import type { ClusterCache } from "../../cluster/cache.ts";
-import type { PodWriter } from "../../cluster/pods.ts";
-import { WriteOverlay } from "../../cluster/write-overlay.ts";
+import type { ClusterCache } from "../../kube/cache.ts";
+import type { PodWriter } from "../../kube/pods.ts";
+import { WriteOverlay } from "../../kube/write-overlay.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { StartDrainEffect } from "../../webhooks/deletion-gate.ts";
 import { drainStateOf, isTerminating } from "../workloads/pod-facts.ts";

@@ -1,9 +1,9 @@
 // Puts every pod of a Deployment under maintenance into a quiesce (kept, not deleted), and wakes them when lifted.
 import type { Logger } from "pino";
 import { toAnnotations } from "../../api/pod-annotations.ts";
-import type { ClusterCache } from "../../cluster/cache.ts";
-import type { EventRecorder } from "../../cluster/events.ts";
-import type { PodWriter } from "../../cluster/pods.ts";
+import type { ClusterCache } from "../../kube/cache.ts";
+import type { EventRecorder } from "../../kube/events.ts";
+import type { PodWriter } from "../../kube/pods.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { requestRemoval } from "../drain/state-machine.ts";
 import { governingPolicy } from "../policy-match.ts";

@@ -2,8 +2,8 @@
 import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, VERSION } from "../../api/quiesce-policy.ts";
-import { isNotFound } from "../../cluster/api-errors.ts";
-import type { ClusterCache } from "../../cluster/cache.ts";
+import { isNotFound } from "../../kube/api-errors.ts";
+import type { ClusterCache } from "../../kube/cache.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { computeStatus } from "./compute-status.ts";
 

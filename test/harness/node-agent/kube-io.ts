@@ -1,6 +1,6 @@
 // Thin API-server writes the node agent makes: pod status strategic merge patches and the final pod delete.
 import { ApiException, type CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { isConflict, isNotFound } from "../../../operator/cluster/api-errors.ts";
+import { isConflict, isNotFound } from "../../../operator/kube/api-errors.ts";
 
 export { isConflict, isNotFound };
 

@@ -2,7 +2,7 @@
 // that are removed (policies first, so their pods go without drains) when the file ends.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll } from "vitest";
-import type { RunningOperator } from "../../../operator/app.ts";
+import type { RunningOperator } from "../../../operator/app/start-operator.ts";
 import { deleteNamespaceWithoutDrains } from "../../scenarios/drain-steps.ts";
 import { type Apis, makeApis } from "../../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./cluster.ts";

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { destination, pino } from "pino";
 import { inject } from "vitest";
-import { type RunningOperator, startOperator } from "../../../operator/app.ts";
-import { type OperatorConfig, parseOperatorConfig } from "../../../operator/config.ts";
+import { type OperatorConfig, parseOperatorConfig } from "../../../operator/app/config.ts";
+import { type RunningOperator, startOperator } from "../../../operator/app/start-operator.ts";
 import type { Logger } from "../../../operator/observability/logger.ts";
 import { removeWebhookConfigurations } from "../../../operator/webhooks/index.ts";
 

@@ -4,12 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../hack/cluster/ports.ts";
-import { LightRunner } from "../../../test/harness/node-agent/light-runner.ts";
-import type {
-  ProcessRunner,
-  ProcessSpec,
-  RunningProcess,
-} from "../../../test/harness/node-agent/process-runner.ts";
+import { LightRunner } from "../../harness/node-agent/light-runner.ts";
+import type { ProcessRunner, ProcessSpec, RunningProcess } from "../../harness/node-agent/process-runner.ts";
 import { waitFor } from "../../harness/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "light-runner-"));

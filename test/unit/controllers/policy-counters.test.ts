@@ -3,8 +3,8 @@ import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { QuiescePolicyStatus } from "../../../operator/api/quiesce-policy.ts";
-import type { ClusterCache } from "../../../operator/cluster/cache.ts";
 import { canonicalJson, PolicyController } from "../../../operator/controllers/policy/policy-controller.ts";
+import type { ClusterCache } from "../../../operator/kube/cache.ts";
 import { policy } from "./pods.ts";
 
 function setup() {

@@ -2,8 +2,8 @@
 // sends, the operator gets a valid status only for a valid 2xx status body, and a bounded typed failure otherwise.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { PROTOCOL_VERSION_HEADER } from "../../../operator/protocol/quiesce-protocol.ts";
 import type { ExchangeResult } from "../../../operator/quiesce/exchange.ts";
-import { PROTOCOL_VERSION_HEADER } from "../../../operator/quiesce/protocol.ts";
 import { interpretResponse } from "../../../operator/quiesce/response.ts";
 
 const VERSION = PROTOCOL_VERSION_HEADER.toLowerCase();

@@ -1,7 +1,7 @@
 // The quiesce endpoint over real HTTP: every method, auth, version, body checks, none of which changes state on error.
 import http from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { statusBodySchema } from "../../../operator/quiesce/protocol.ts";
+import { statusBodySchema } from "../../../operator/protocol/quiesce-protocol.ts";
 import { createQuiescer, type Quiescer, withQuiesce } from "../../../operator/sdk/index.ts";
 import { closeServer, listen, send } from "./http-helpers.ts";
 

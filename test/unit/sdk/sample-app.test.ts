@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createQuiesceClient } from "../../../operator/quiesce/client.ts";
-import { type SampleApp, startSampleApp } from "../../../test/sample-app/app.ts";
+import { type SampleApp, startSampleApp } from "../../sample-app/app.ts";
 import { send, waitUntil } from "./http-helpers.ts";
 
 const silent = pino({ level: "silent" });

@@ -1,7 +1,7 @@
 // WriteOverlay: our own writes stand in for the informer's copy exactly until the informer has caught up.
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { WriteOverlay } from "../../../operator/cluster/write-overlay.ts";
+import { WriteOverlay } from "../../../operator/kube/write-overlay.ts";
 
 const pod = (uid: string, rv: string, state = "Serving"): V1Pod => ({
   metadata: { name: `p-${uid}`, namespace: "ns", uid, resourceVersion: rv, annotations: { state } },

@@ -13,33 +13,32 @@ import {
   type V1EndpointSlice,
   type V1Pod,
 } from "@kubernetes/client-node";
-import { isNotFound } from "./cluster/api-errors.ts";
-import { type ClusterCache, createClusterCache } from "./cluster/cache.ts";
-import { eventRecorder } from "./cluster/events.ts";
-import { loadKubeConfig } from "./cluster/kube-config.ts";
-import { podWriter } from "./cluster/pods.ts";
-import { secretTokenSource } from "./cluster/secrets.ts";
-import type { OperatorConfig } from "./config.ts";
 import {
   isOurPod,
   lookupsFrom,
   needsReconcile,
   PodController,
   podTarget,
-} from "./controllers/drain/pod-controller.ts";
-import { backgroundRecorder, removalRecorder } from "./controllers/drain/removal-requests.ts";
-import { MaintenanceController } from "./controllers/maintenance/maintenance-controller.ts";
-import { MAINTENANCE_ANNOTATION, maintenanceOf } from "./controllers/maintenance/maintenance-mode.ts";
-import { PolicyController } from "./controllers/policy/policy-controller.ts";
-import { selectingPolicies } from "./controllers/policy-match.ts";
-import { listedAsServing } from "./controllers/workloads/endpoint-listing.ts";
-import { drainStateOf } from "./controllers/workloads/pod-facts.ts";
-import { ownershipOf } from "./controllers/workloads/workload.ts";
-import { startHealthServer } from "./observability/health-server.ts";
-import { createLogger, type Logger } from "./observability/logger.ts";
-import { createMetrics, type Metrics } from "./observability/metrics.ts";
-import { LeaderElector } from "./runtime/leader-election.ts";
-import { type ReconcileResult, WorkQueue } from "./runtime/work-queue.ts";
+} from "../controllers/drain/pod-controller.ts";
+import { backgroundRecorder, removalRecorder } from "../controllers/drain/removal-requests.ts";
+import { MaintenanceController } from "../controllers/maintenance/maintenance-controller.ts";
+import { MAINTENANCE_ANNOTATION, maintenanceOf } from "../controllers/maintenance/maintenance-mode.ts";
+import { PolicyController } from "../controllers/policy/policy-controller.ts";
+import { selectingPolicies } from "../controllers/policy-match.ts";
+import { listedAsServing } from "../controllers/workloads/endpoint-listing.ts";
+import { drainStateOf } from "../controllers/workloads/pod-facts.ts";
+import { ownershipOf } from "../controllers/workloads/workload.ts";
+import { isNotFound } from "../kube/api-errors.ts";
+import { type ClusterCache, createClusterCache } from "../kube/cache.ts";
+import { eventRecorder } from "../kube/events.ts";
+import { loadKubeConfig } from "../kube/kube-config.ts";
+import { LeaderElector } from "../kube/leader-election.ts";
+import { podWriter } from "../kube/pods.ts";
+import { secretTokenSource } from "../kube/secrets.ts";
+import { startHealthServer } from "../observability/health-server.ts";
+import { createLogger, type Logger } from "../observability/logger.ts";
+import { createMetrics, type Metrics } from "../observability/metrics.ts";
+import { type ReconcileResult, WorkQueue } from "../runtime/work-queue.ts";
 import {
   buildWebhookConfigurations,
   type CertificatePair,
@@ -52,7 +51,8 @@ import {
   removeWebhookConfigurations,
   type WebhookServer,
   writeWebhookCertificates,
-} from "./webhooks/index.ts";
+} from "../webhooks/index.ts";
+import type { OperatorConfig } from "./config.ts";
 
 export interface RunningOperator {
   logger: Logger;

@@ -1,7 +1,7 @@
 // A supervised list+watch cache: restarts failed watches with backoff, relists on 410 Gone, and restarts stalled watches.
 import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { statusCodeOf } from "../cluster/api-errors.ts";
+import { statusCodeOf } from "./api-errors.ts";
 
 export interface ListResult<T> {
   items: T[];

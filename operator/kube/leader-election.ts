@@ -1,7 +1,7 @@
 // Leader election on a coordination.k8s.io Lease, following client-go's leaderelection: acquire, renew, release.
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { isConflict, isNotFound } from "../cluster/api-errors.ts";
+import { isConflict, isNotFound } from "./api-errors.ts";
 
 export interface LeaderElectionOptions {
   api: CoordinationV1Api;

@@ -14,7 +14,7 @@ import type {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
-import { Informer } from "../runtime/informer.ts";
+import { Informer } from "./informer.ts";
 
 export interface ClusterCache {
   policies: Informer<QuiescePolicy & KubernetesObject>;
