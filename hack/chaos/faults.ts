@@ -2,7 +2,7 @@
 // stuck pods, worst overrun past the policy timeout).
 import { readdir, readFile } from "node:fs/promises";
 import type { V1Pod } from "@kubernetes/client-node";
-import { conditionTrue, hasServingGate } from "../../operator/controllers/workloads/pod-facts.ts";
+import { conditionTrue, hasServingGate } from "../../operator/api/pod-view.ts";
 import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
 import { scaleDeployment } from "../../test/scenarios/drain-steps.ts";

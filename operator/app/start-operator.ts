@@ -13,6 +13,9 @@ import {
   type V1EndpointSlice,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { MAINTENANCE_ANNOTATION, maintenanceOf } from "../api/maintenance.ts";
+import { drainStateOf } from "../api/pod-view.ts";
+import { selectingPolicies } from "../api/policy-match.ts";
 import {
   isOurPod,
   lookupsFrom,
@@ -22,11 +25,8 @@ import {
 } from "../controllers/drain/pod-controller.ts";
 import { backgroundRecorder, removalRecorder } from "../controllers/drain/removal-requests.ts";
 import { MaintenanceController } from "../controllers/maintenance/maintenance-controller.ts";
-import { MAINTENANCE_ANNOTATION, maintenanceOf } from "../controllers/maintenance/maintenance-mode.ts";
 import { PolicyController } from "../controllers/policy/policy-controller.ts";
-import { selectingPolicies } from "../controllers/policy-match.ts";
 import { listedAsServing } from "../controllers/workloads/endpoint-listing.ts";
-import { drainStateOf } from "../controllers/workloads/pod-facts.ts";
 import { ownershipOf } from "../controllers/workloads/workload.ts";
 import { isNotFound } from "../kube/api-errors.ts";
 import { type ClusterCache, createClusterCache } from "../kube/cache.ts";

@@ -2,6 +2,8 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { RemovalVia } from "../api/pod-annotations.ts";
+import type { PodView } from "../api/pod-view.ts";
+import type { PolicyView } from "../api/policy-match.ts";
 import type { AdmissionRequest, AdmissionVerdict } from "./admission-review.ts";
 import {
   type BreakGlassEffect,
@@ -11,7 +13,7 @@ import {
   type StartDrainEffect,
 } from "./deletion-gate.ts";
 import { mutatePod } from "./mutate-pod.ts";
-import { admissionPodSchema, type PodView, type PolicyView } from "./views.ts";
+import { admissionPodSchema } from "./views.ts";
 
 export type AdmissionHandler = (request: AdmissionRequest) => Promise<AdmissionVerdict>;
 

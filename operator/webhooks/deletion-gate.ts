@@ -1,22 +1,26 @@
 // The deny-and-wake deletion gate (DESIGN §3), pure: a pod DELETE or eviction -> allow or deny, plus effects as data.
 
-import { selectorMatches } from "../api/label-selector.ts";
+import type { DrainState, RemovalReason, RemovalVia } from "../api/pod-annotations.ts";
 import {
-  type DrainState,
-  type RemovalReason,
-  type RemovalVia,
-  SERVING_CONDITION,
-} from "../api/pod-annotations.ts";
+  conditionTrue,
+  drainStateOf,
+  hasServingGate,
+  isRunning,
+  isTerminating,
+  type PodView,
+} from "../api/pod-view.ts";
+import {
+  governingPolicy,
+  isDryRun,
+  type PolicyView,
+  policyKey,
+  selectingPolicies,
+} from "../api/policy-match.ts";
 import { removalDeadline } from "../api/removal-deadline.ts";
-import { enforcingPolicies } from "./mutate-pod.ts";
-import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase, recordedDrain } from "./pod-state.ts";
-import { isDryRun, type PodView, type PolicyView, policyKey, sortPolicies } from "./views.ts";
+import type { GateUser, PodRef, StartDrainEffect } from "../api/removal-request.ts";
+import { BREAK_GLASS_ANNOTATION, breakGlassReason, classifyPhase } from "./pod-state.ts";
 
-export interface GateUser {
-  username?: string;
-  uid?: string;
-  groups?: readonly string[];
-}
+export type { GateUser, PodRef, StartDrainEffect };
 
 export interface GateInput {
   via: RemovalVia;
@@ -42,29 +46,6 @@ export type AllowReason =
   | "not-ready"
   | "dry-run-policy"
   | "ungated";
-
-export interface PodRef {
-  namespace: string;
-  name: string;
-}
-
-/**
- * Record the removal request on the pod (phase Requested, policy, reason, removal-via, requested-at) and enqueue
- * it. Also emitted for a pod that is Unquiescing: the controller turns it back into a drain. Must be idempotent:
- * two removals racing each other both emit it.
- */
-export interface StartDrainEffect {
-  kind: "startDrain";
-  pod: PodRef;
-  /** Name of the policy (in the pod's namespace) that governs the drain. */
-  policy: string;
-  /** `delete` or `eviction`; the controller may refine it (rollout, scale-in) from the owning workload. */
-  reason: RemovalReason;
-  via: RemovalVia;
-  requestedAt: Date;
-  /** Who asked for the removal (the ReplicaSet controller, the garbage collector, a person...). */
-  user: GateUser;
-}
 
 /** DryRun policies would have drained this pod now: the controller reports what the drain would have waited for. */
 export interface DryRunReportEffect {
@@ -106,9 +87,6 @@ export type GateDecision =
       message: string;
       effects: GateEffect[];
     };
-
-const hasGate = (pod: PodView) =>
-  pod.spec?.readinessGates?.some((g) => g.conditionType === SERVING_CONDITION) ?? false;
 
 function allow(reason: AllowReason, effects: GateEffect[] = []): GateDecision {
   return { allowed: true, reason, effects };
@@ -181,30 +159,26 @@ export function decideDeletion(input: GateInput): GateDecision {
   const reason: RemovalReason = via === "evict" ? "eviction" : "delete";
   const effects = (list: GateEffect[]): GateEffect[] => (dryRun ? [] : list);
 
-  const enforcing = enforcingPolicies(pod, policies);
-  const dryRunPolicies = sortPolicies(
-    policies.filter((p) => isDryRun(p) && selectorMatches(p.spec.selector, pod.metadata?.labels)),
-  );
-  if (enforcing.length === 0 && dryRunPolicies.length === 0) return allow("not-selected");
-  if (pod.metadata?.deletionTimestamp) return allow("terminating");
-  const drain = recordedDrain(pod);
+  const policy = governingPolicy(pod, policies);
+  if (policy === undefined) return allow("not-selected");
+  if (isTerminating(pod)) return allow("terminating");
+  const drain = drainStateOf(pod);
   const phase = classifyPhase(drain.phase);
   if (phase === "finished") return allow("drain-finished");
-  const running = pod.status?.phase === "Running";
-  const ready = pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const running = isRunning(pod);
+  const ready = conditionTrue(pod, "Ready");
 
-  const [first] = enforcing;
-  if (first === undefined) {
+  if (isDryRun(policy)) {
     if (!running) return allow("not-running");
     if (!ready) return allow("not-ready");
-    const names = dryRunPolicies.map((p) => p.metadata?.name ?? "");
+    const names = selectingPolicies(pod, policies)
+      .filter(isDryRun)
+      .map((p) => p.metadata?.name ?? "");
     return allow(
       "dry-run-policy",
       effects([{ kind: "dryRunReport", pod: ref, policies: names, reason, via, at: now, user }]),
     );
   }
-  // The policy recorded on the pod stays in charge of its drain while it still selects the pod.
-  const policy = enforcing.find((p) => p.metadata?.name === drain.policy) ?? first;
   const policyName = policy.metadata?.name ?? "";
 
   const breakGlass = breakGlassReason(pod);
@@ -223,7 +197,7 @@ export function decideDeletion(input: GateInput): GateDecision {
     // Without our readiness gate (created before the policy, or while the webhook was down) a drain cannot take
     // the pod out of a Service's endpoints, and quiescing it there would refuse live traffic for the whole drain.
     // Its deletion does take it out (terminating endpoints are not ready), so let the deletion through.
-    if (input.routedByService === true && !hasGate(pod)) return allow("ungated");
+    if (input.routedByService === true && !hasServingGate(pod)) return allow("ungated");
   }
 
   const start: StartDrainEffect = {

@@ -43,7 +43,7 @@ export {
   type PodRef,
   type StartDrainEffect,
 } from "./deletion-gate.ts";
-export { enforcingPolicies, type JsonPatchAdd, mutatePod, type PodMutation } from "./mutate-pod.ts";
+export { type JsonPatchAdd, mutatePod, type PodMutation } from "./mutate-pod.ts";
 export { BREAK_GLASS_ANNOTATION, breakGlassReason } from "./pod-state.ts";
 export {
   createWebhookServer,
@@ -55,4 +55,3 @@ export {
   type WebhookServer,
   type WebhookServerOptions,
 } from "./server.ts";
-export type { PodView, PolicyView } from "./views.ts";

@@ -2,8 +2,9 @@
 
 import { selectorMatches } from "../api/label-selector.ts";
 import { SERVING_CONDITION } from "../api/pod-annotations.ts";
+import type { PodView } from "../api/pod-view.ts";
+import { enforcingPolicies, type PolicyView } from "../api/policy-match.ts";
 import { DEFAULTS } from "../api/quiesce-policy.ts";
-import { isDryRun, type PodView, type PolicyView, sortPolicies } from "./views.ts";
 
 /** Kubernetes' default `terminationGracePeriodSeconds`. */
 const DEFAULT_GRACE_SECONDS = 30;
@@ -19,13 +20,6 @@ export interface PodMutation {
   patch: JsonPatchAdd[];
   /** Enforce policies selecting the pod, sorted by name. More than one is an overlap the controller reports. */
   enforcing: PolicyView[];
-}
-
-/** Enforce-mode policies (of the pod's namespace) whose selector matches the pod's labels, sorted by name. */
-export function enforcingPolicies<P extends PolicyView>(pod: PodView, policies: readonly P[]): P[] {
-  return sortPolicies(
-    policies.filter((p) => !isDryRun(p) && selectorMatches(p.spec.selector, pod.metadata?.labels)),
-  );
 }
 
 function gatePatch(pod: PodView): JsonPatchAdd[] {

@@ -1,7 +1,7 @@
 // The quiesce state the operator records on a pod, as the deletion gate reads it; and the break-glass annotation.
 import { isDrainFinished, isRemovalInProgress } from "../api/drain-phases.ts";
-import { type DrainPhase, type DrainState, fromAnnotations } from "../api/pod-annotations.ts";
-import type { PodView } from "./views.ts";
+import type { DrainPhase } from "../api/pod-annotations.ts";
+import type { PodView } from "../api/pod-view.ts";
 
 /**
  * Break-glass: a non-blank `quiesce.dev/break-glass: "<reason>"` annotation on the pod lets the next DELETE or
@@ -18,11 +18,6 @@ export function classifyPhase(phase: DrainPhase): PhaseClass {
   if (isDrainFinished(phase)) return "finished";
   if (isRemovalInProgress(phase)) return "active";
   return phase === "Unquiescing" ? "unquiescing" : "serving";
-}
-
-/** The drain recorded on the pod; garbage annotations read as absent (never throws). */
-export function recordedDrain(pod: PodView): DrainState {
-  return fromAnnotations(pod.metadata?.annotations);
 }
 
 /** The break-glass reason, when someone has set the annotation (non-blank). */

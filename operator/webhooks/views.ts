@@ -1,56 +1,5 @@
-// The slices of Pod and QuiescePolicy the webhooks read: structural types that client-node's V1Pod, the
-// API's QuiescePolicy and the zod-parsed admission objects all satisfy.
+// The Pod of an AdmissionReview, parsed leniently; it satisfies the API layer's PodView.
 import { z } from "zod";
-import type { LabelSelector } from "../api/label-selector.ts";
-
-export interface PodView {
-  metadata?: {
-    name?: string | null;
-    generateName?: string | null;
-    namespace?: string | null;
-    uid?: string | null;
-    labels?: Readonly<Record<string, string>> | null;
-    annotations?: Readonly<Record<string, string>> | null;
-    deletionTimestamp?: Date | string | null;
-  } | null;
-  spec?: {
-    containers: ReadonlyArray<{ name: string; lifecycle?: { preStop?: unknown } | null }>;
-    readinessGates?: ReadonlyArray<{ conditionType: string }> | null;
-    terminationGracePeriodSeconds?: number | null;
-  } | null;
-  status?: {
-    phase?: string | null;
-    conditions?: ReadonlyArray<{ type: string; status: string }> | null;
-  } | null;
-}
-
-export interface PolicyView {
-  metadata?: { name?: string; namespace?: string };
-  spec: {
-    selector: LabelSelector;
-    mode?: string;
-    drain: {
-      timeoutSeconds: number;
-      settleSeconds?: number;
-      onTimeout?: string;
-      injectPreStop?: boolean;
-    };
-  };
-}
-
-/** Mode a policy runs in; anything but an explicit DryRun enforces (the API defaults `mode` to Enforce). */
-export function isDryRun(policy: PolicyView): boolean {
-  return policy.spec.mode === "DryRun";
-}
-
-export function policyKey(policy: PolicyView): string {
-  return `${policy.metadata?.namespace ?? ""}/${policy.metadata?.name ?? ""}`;
-}
-
-/** Policies sorted by name, so every decision that has to pick one picks the same one. */
-export function sortPolicies<P extends PolicyView>(policies: readonly P[]): P[] {
-  return [...policies].sort((a, b) => policyKey(a).localeCompare(policyKey(b)));
-}
 
 const stringMap = z.record(z.string(), z.string()).nullish();
 

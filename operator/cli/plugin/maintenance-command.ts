@@ -6,8 +6,8 @@ import {
   type MaintenanceProgress,
   maintenanceOf,
   maintenanceProgress,
-} from "../../controllers/maintenance/maintenance-mode.ts";
-import { drainStateOf } from "../../controllers/workloads/pod-facts.ts";
+} from "../../api/maintenance.ts";
+import { drainStateOf } from "../../api/pod-view.ts";
 import type { PluginIo } from "./io.ts";
 import type { PluginClients } from "./kube.ts";
 

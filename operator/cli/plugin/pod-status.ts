@@ -1,8 +1,8 @@
 // Per-pod quiesce status rows (state, in flight, time in state, ETA) from pods and policies, pure.
 import type { V1Pod } from "@kubernetes/client-node";
 import { isRemovalInProgress } from "../../api/drain-phases.ts";
-import { selectorMatches } from "../../api/label-selector.ts";
 import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
+import { governingPolicy } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { removalDeadline } from "../../api/removal-deadline.ts";
 
@@ -29,20 +29,10 @@ export interface PodStatusRow {
 const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
 const epoch = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime());
 
-/** The policies (of the pod's namespace) whose selector matches the pod's labels, by name. */
-export function selectingPolicies(pod: V1Pod, policies: readonly QuiescePolicy[]): QuiescePolicy[] {
-  return policies
-    .filter((p) => p.metadata.namespace === pod.metadata?.namespace)
-    .filter((p) => selectorMatches(p.spec.selector, pod.metadata?.labels))
-    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-}
-
 export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now: number): PodStatusRow {
   const state = fromAnnotations(pod.metadata?.annotations);
   const namespace = pod.metadata?.namespace ?? "";
-  const byName = (name: string | undefined) =>
-    policies.find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
-  const policy = byName(state.policy) ?? selectingPolicies(pod, policies)[0];
+  const policy = governingPolicy(pod, policies);
   const gate = condition(pod, SERVING_CONDITION);
   const serving = gate === undefined ? undefined : gate.status === "True";
   // Serving pods carry no phase timestamp: they have served since the gate (or the pod) came up.

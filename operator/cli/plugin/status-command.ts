@@ -2,11 +2,12 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { selectorMatches } from "../../api/label-selector.ts";
 import { ANNOTATIONS } from "../../api/pod-annotations.ts";
+import { selectingPolicies } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { formatDuration } from "./duration.ts";
 import type { PluginIo } from "./io.ts";
 import { describeApiError, listPods, listPolicies, type PluginClients, selectorString } from "./kube.ts";
-import { type PodStatusRow, podStatusRows, selectingPolicies } from "./pod-status.ts";
+import { type PodStatusRow, podStatusRows } from "./pod-status.ts";
 import { type OutputFormat, renderObject, renderTable } from "./table.ts";
 import type { Target } from "./target.ts";
 

@@ -1,8 +1,18 @@
 // The pod reconciler: sets the serving gate on ready pods and drives each drain one state-machine step at a time.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { SERVING, SERVING_CONDITION, toAnnotations } from "../../api/pod-annotations.ts";
+import { maintenanceOf } from "../../api/maintenance.ts";
+import { SERVING_CONDITION, toAnnotations } from "../../api/pod-annotations.ts";
+import {
+  conditionTrue,
+  drainStateOf,
+  gateStatus,
+  hasServingGate,
+  isTerminating,
+} from "../../api/pod-view.ts";
+import { governingPolicy } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
+import { INTERRUPTED_SERVING } from "../../api/removal-request.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { PodWriter } from "../../kube/pods.ts";
@@ -11,17 +21,8 @@ import { WriteOverlay } from "../../kube/write-overlay.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
-import { maintenanceOf } from "../maintenance/maintenance-mode.ts";
-import { governingPolicy } from "../policy-match.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
 import { listedAsServing } from "../workloads/endpoint-listing.ts";
-import {
-  conditionTrue,
-  drainStateOf,
-  gateStatus,
-  hasServingGate,
-  isTerminating,
-} from "../workloads/pod-facts.ts";
 import { type Lookups, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
@@ -205,10 +206,7 @@ export class PodController {
   private async abandon(pod: V1Pod, log: Logger): Promise<ReconcileResult> {
     const { namespace = "", name = "", uid = "" } = pod.metadata ?? {};
     log.warn("policy gone during a drain; drain abandoned");
-    const fresh = await this.deps.pods.annotate(namespace, name, uid, {
-      ...toAnnotations(SERVING),
-      "quiesce.dev/outcome": "Interrupted",
-    });
+    const fresh = await this.deps.pods.annotate(namespace, name, uid, toAnnotations(INTERRUPTED_SERVING));
     if (fresh) this.remember(fresh);
     if (!isTerminating(pod) && hasServingGate(pod)) {
       await this.deps.pods.setCondition(

@@ -1,15 +1,14 @@
 // Records a removal the deletion gate denied: refines its reason, caps ReplicaSet scale-downs, annotates, enqueues.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { type RemovalReason, SERVING, toAnnotations } from "../../api/pod-annotations.ts";
+import { type RemovalReason, toAnnotations } from "../../api/pod-annotations.ts";
+import { drainStateOf, isTerminating } from "../../api/pod-view.ts";
+import { requestRemoval, type StartDrainEffect } from "../../api/removal-request.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
 import type { PodWriter } from "../../kube/pods.ts";
 import { WriteOverlay } from "../../kube/write-overlay.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
-import type { StartDrainEffect } from "../../webhooks/deletion-gate.ts";
-import { drainStateOf, isTerminating } from "../workloads/pod-facts.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
-import { requestRemoval } from "./state-machine.ts";
 
 export const REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
 /** Makes the ReplicaSet controller pick this pod again on its next try, instead of another serving one. */
@@ -116,15 +115,19 @@ async function record(
     const { namespace, name } = effect.pod;
     const pod = await deps.getPod(namespace, name);
     if (pod === undefined) return;
-    const current = drainStateOf(pod);
-    const base = current.phase === "Unquiescing" ? SERVING : current;
-    if (base.phase !== "Serving") {
+    const namespacePods = overlay(deps.cache.pods.list(namespace));
+    const reason = refineReason(effect, pod, deps.lookups, namespacePods);
+    const next = requestRemoval(drainStateOf(pod), {
+      now: effect.requestedAt.getTime(),
+      policy: effect.policy,
+      reason,
+      via: effect.via,
+    });
+    if (next === undefined) {
       deps.enqueue(`${namespace}/${name}`);
       return;
     }
-    const namespacePods = overlay(deps.cache.pods.list(namespace));
     const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
-    const reason = refineReason(effect, pod, deps.lookups, namespacePods);
     if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
       deps.logger.info(
         { controller: "drain", namespace, pod: name },
@@ -132,12 +135,6 @@ async function record(
       );
       return;
     }
-    const next = requestRemoval(base, {
-      now: effect.requestedAt.getTime(),
-      policy: effect.policy,
-      reason,
-      via: effect.via,
-    });
     const annotations = { ...toAnnotations(next), [DELETION_COST_ANNOTATION]: REQUESTED_DELETION_COST };
     const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
     if (written === undefined)

@@ -1,15 +1,16 @@
 // Puts every pod of a Deployment under maintenance into a quiesce (kept, not deleted), and wakes them when lifted.
 import type { Logger } from "pino";
+import { maintenanceOf } from "../../api/maintenance.ts";
 import { toAnnotations } from "../../api/pod-annotations.ts";
+import { drainStateOf, hasServingGate } from "../../api/pod-view.ts";
+import { governingPolicy } from "../../api/policy-match.ts";
+import { requestRemoval } from "../../api/removal-request.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { PodWriter } from "../../kube/pods.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
-import { requestRemoval } from "../drain/state-machine.ts";
-import { governingPolicy } from "../policy-match.ts";
-import { drainStateOf, hasServingGate } from "../workloads/pod-facts.ts";
 import type { Lookups } from "../workloads/workload.ts";
-import { maintenanceOf, podsOfDeployment } from "./maintenance-mode.ts";
+import { podsOfDeployment } from "./deployment-pods.ts";
 
 export interface MaintenanceDeps {
   cache: ClusterCache;
@@ -41,12 +42,13 @@ export class MaintenanceController {
       for (const pod of pods) {
         const policy = governingPolicy(pod, policies);
         if (!policy || policy.spec.mode !== "Enforce" || !hasServingGate(pod)) continue;
-        const state = drainStateOf(pod);
-        if (state.phase !== "Serving" && state.phase !== "Unquiescing") continue;
-        const next = requestRemoval(
-          { phase: "Serving" },
-          { now: this.deps.now(), policy: policy.metadata.name, reason: "maintenance", via: "delete" },
-        );
+        const next = requestRemoval(drainStateOf(pod), {
+          now: this.deps.now(),
+          policy: policy.metadata.name,
+          reason: "maintenance",
+          via: "delete",
+        });
+        if (next === undefined) continue;
         const written = await this.deps.pods.annotate(
           namespace,
           pod.metadata?.name ?? "",

@@ -2,15 +2,15 @@
 import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { isOperatorActing } from "../../api/drain-phases.ts";
 import { selectorMatches } from "../../api/label-selector.ts";
-import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
-import { selectingPolicies } from "../policy-match.ts";
 import {
   drainStateOf,
   hasServingGate,
   isQuiescingNow,
   isServing,
   isTerminating,
-} from "../workloads/pod-facts.ts";
+} from "../../api/pod-view.ts";
+import { selectingPolicies } from "../../api/policy-match.ts";
+import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
 
 export interface StatusInput {
   policy: QuiescePolicy;

@@ -1,8 +1,8 @@
 // Gathers the budget inputs for one pod from the other pods of its workload.
 import type { V1Pod } from "@kubernetes/client-node";
+import { isQuiescingNow, isServing, isTerminating } from "../../api/pod-view.ts";
 import type { Budget } from "../../api/quiesce-policy.ts";
 import { type BudgetDecision, decideBudget } from "../budget/budget.ts";
-import { isQuiescingNow, isServing, isTerminating } from "./pod-facts.ts";
 import { controllerOf, type Lookups, ownershipOf, workloadKey } from "./workload.ts";
 
 /**

@@ -1,12 +1,12 @@
 // Pure parts of the controllers: policy matching, workload ownership, budget inputs, removal recording, status.
 import { describe, expect, it } from "vitest";
+import { governingPolicy, selectingPolicies } from "../../../operator/api/policy-match.ts";
 import {
   REPLICASET_CONTROLLER,
   refineReason,
   withinReplicaSetExcess,
 } from "../../../operator/controllers/drain/removal-requests.ts";
 import { computeStatus } from "../../../operator/controllers/policy/compute-status.ts";
-import { governingPolicy, selectingPolicies } from "../../../operator/controllers/policy-match.ts";
 import { budgetFor } from "../../../operator/controllers/workloads/budget-input.ts";
 import { ownershipOf } from "../../../operator/controllers/workloads/workload.ts";
 import { resolvePodEndpoint } from "../../../operator/quiesce/pod-endpoint.ts";

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { PodView } from "../../../operator/api/pod-view.ts";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 import {
   createMutatePodsHandler,
   createPodDeletionHandler,
@@ -9,7 +11,6 @@ import {
   admissionRequestSchema,
 } from "../../../operator/webhooks/admission-review.ts";
 import type { GateEffect } from "../../../operator/webhooks/deletion-gate.ts";
-import type { PodView, PolicyView } from "../../../operator/webhooks/views.ts";
 import { pod, policy, review } from "./fixtures.ts";
 
 function request(fields: Record<string, unknown>): AdmissionRequest {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { RemovalVia } from "../../../operator/api/pod-annotations.ts";
+import type { PodView } from "../../../operator/api/pod-view.ts";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 import {
   decideDeletion,
   formatDeadline,
   type GateDecision,
   type GateUser,
 } from "../../../operator/webhooks/deletion-gate.ts";
-import type { PodView, PolicyView } from "../../../operator/webhooks/views.ts";
 import { pod, policy } from "./fixtures.ts";
 
 const NOW = new Date("2025-03-04T13:55:31.250Z");

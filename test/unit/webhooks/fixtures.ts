@@ -1,5 +1,6 @@
 // Builders for the pods, policies and AdmissionReviews the webhook tests use.
-import type { PodView, PolicyView } from "../../../operator/webhooks/views.ts";
+import type { PodView } from "../../../operator/api/pod-view.ts";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 
 export interface PodOptions {
   name?: string;

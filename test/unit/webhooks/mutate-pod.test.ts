@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { PodView } from "../../../operator/api/pod-view.ts";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 import type { QuiescePolicy } from "../../../operator/api/quiesce-policy.ts";
 import { mutatePod } from "../../../operator/webhooks/mutate-pod.ts";
-import type { PodView, PolicyView } from "../../../operator/webhooks/views.ts";
 import { policy } from "./fixtures.ts";
 
 const GATE = { conditionType: "quiesce.dev/serving" };

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 import {
   createMutatePodsHandler,
   createPodDeletionHandler,
@@ -21,7 +22,6 @@ import {
   type WebhookResult,
   type WebhookServer,
 } from "../../../operator/webhooks/server.ts";
-import type { PolicyView } from "../../../operator/webhooks/views.ts";
 import { pod, policy, review } from "./fixtures.ts";
 import { call, waitFor } from "./https-client.ts";
 

@@ -1,9 +1,10 @@
 // Compile-time contract: the lead's objects (client-node V1Pod, the API's QuiescePolicy) fit the webhook views.
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import type { PodView } from "../../../operator/api/pod-view.ts";
+import type { PolicyView } from "../../../operator/api/policy-match.ts";
 import type { QuiescePolicy } from "../../../operator/api/quiesce-policy.ts";
 import { decideDeletion } from "../../../operator/webhooks/deletion-gate.ts";
-import type { PodView, PolicyView } from "../../../operator/webhooks/views.ts";
 
 describe("view types", () => {
   it("a client-node V1Pod (Date timestamps) and a QuiescePolicy are accepted as they are", () => {
