@@ -30,3 +30,13 @@ export function isOutOfService(phase: DrainPhase): boolean {
 export function isOperatorActing(phase: DrainPhase): boolean {
   return IN_PROGRESS.has(phase) || phase === "Unquiescing";
 }
+
+/** How a drain ended, as the policy counters and `quiesce_drains_finished_total{outcome}` count it. */
+export const DRAIN_ENDINGS = [
+  "drained",
+  "timed_out",
+  "interrupted",
+  "unquiesced",
+  "unquiesce_failed",
+] as const;
+export type DrainEnding = (typeof DRAIN_ENDINGS)[number];

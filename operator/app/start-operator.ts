@@ -172,9 +172,9 @@ export async function startOperator(
     metrics,
     logger,
     now: () => Date.now(),
-    onOutcome: (ns, name, reason) => {
-      policyController.recordOutcome(ns, name, reason);
-      policyQueue.add(`${ns}/${name}`);
+    onOutcome: (policy, ending) => {
+      policyController.recordOutcome(policy, ending);
+      policyQueue.add(policy);
     },
   });
   const podQueue = queueFor("drain", podController.reconcile, config.workers, metrics, logger);

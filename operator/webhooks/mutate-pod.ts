@@ -1,6 +1,5 @@
 // Pod CREATE mutation, pure: the quiesce.dev/serving readiness gate (and optionally a preStop sleep) as a JSONPatch.
 
-import { selectorMatches } from "../api/label-selector.ts";
 import { SERVING_CONDITION } from "../api/pod-annotations.ts";
 import type { PodView } from "../api/pod-view.ts";
 import { enforcingPolicies, type PolicyView } from "../api/policy-match.ts";

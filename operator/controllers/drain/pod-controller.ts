@@ -1,7 +1,9 @@
 // The pod reconciler: sets the serving gate on ready pods and drives each drain one state-machine step at a time.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { DrainEnding } from "../../api/drain-phases.ts";
 import { maintenanceOf } from "../../api/maintenance.ts";
+import { type ObjectKey, objectKey, parseKey } from "../../api/object-key.ts";
 import { SERVING_CONDITION, toAnnotations } from "../../api/pod-annotations.ts";
 import {
   conditionTrue,
@@ -26,10 +28,10 @@ import { listedAsServing } from "../workloads/endpoint-listing.ts";
 import { type Lookups, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
-import { type DrainAction, nextProbe, step } from "./state-machine.ts";
+import { type DrainAction, nextProbe, type StepResult, step } from "./state-machine.ts";
 
-/** A drain of a pod governed by `policy` ended with `reason` (Drained, DrainTimedOut, ...). */
-export type DrainOutcomeSink = (namespace: string, policy: string, reason: string) => void;
+/** A drain of a pod governed by the policy `policy` ended, and how. */
+export type DrainOutcomeSink = (policy: ObjectKey, ending: DrainEnding) => void;
 
 export interface PodControllerDeps {
   cache: ClusterCache;
@@ -42,15 +44,6 @@ export interface PodControllerDeps {
   makeClient?: ClientFactory;
   onOutcome?: DrainOutcomeSink;
 }
-
-/** Event reasons that end a drain, and the `outcome` label of quiesce_drains_finished_total for each. */
-const FINISH_OUTCOMES: Record<string, string> = {
-  Drained: "drained",
-  DrainTimedOut: "timed_out",
-  DrainInterrupted: "interrupted",
-  Unquiesced: "unquiesced",
-  UnquiesceFailed: "unquiesce_failed",
-};
 
 export function lookupsFrom(cache: ClusterCache): Lookups {
   return {
@@ -107,7 +100,7 @@ export class PodController {
   }
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
-    const [namespace = "", name = ""] = key.split("/");
+    const { namespace, name } = parseKey(key);
     const pod = this.current(namespace, name);
     if (pod === undefined) return { kind: "done" };
     const log = this.deps.logger.child({ controller: "drain", namespace, pod: name });
@@ -173,7 +166,8 @@ export class PodController {
     }
 
     const result = step(state, observation, this.deps.now(), policy.spec);
-    const outcome = await this.execute(pod, policy, result.actions, result.done, log);
+    const { outcome, completed } = await this.execute(pod, policy, result.actions, result.done, log);
+    if (completed) this.countDrain(result, policy, state.startedAt);
     // Logged once written: a step whose writes fail (API server down) is retried and must not log the change again.
     if (result.state.phase !== state.phase) {
       log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
@@ -237,14 +231,15 @@ export class PodController {
     actions: DrainAction[],
     done: boolean,
     log: Logger,
-  ): Promise<ReconcileResult> {
+  ): Promise<{ outcome: ReconcileResult; completed: boolean }> {
     const { namespace = "", name = "", uid = "" } = pod.metadata ?? {};
     let requeueMs: number | undefined;
     for (const action of actions) {
       switch (action.type) {
         case "patchAnnotations": {
           const fresh = await this.deps.pods.annotate(namespace, name, uid, action.annotations);
-          if (fresh === undefined) return { kind: "done" }; // the pod is gone, or a new one took its name
+          // The pod is gone, or a new one took its name.
+          if (fresh === undefined) return { outcome: { kind: "done" }, completed: false };
           this.remember(fresh);
           break;
         }
@@ -265,7 +260,6 @@ export class PodController {
         }
         case "emitEvent":
           await this.deps.events.record(podTarget(pod), action.eventType, action.reason, action.message);
-          this.observeEvent(pod, policy, action.reason);
           break;
         case "deletePod":
         case "evictPod": {
@@ -283,19 +277,18 @@ export class PodController {
           break;
       }
     }
-    if (requeueMs !== undefined) return { kind: "requeueAfter", ms: requeueMs };
-    return done ? { kind: "done" } : { kind: "requeueAfter", ms: 1000 };
+    if (requeueMs !== undefined) return { outcome: { kind: "requeueAfter", ms: requeueMs }, completed: true };
+    return { outcome: done ? { kind: "done" } : { kind: "requeueAfter", ms: 1000 }, completed: true };
   }
 
-  private observeEvent(pod: V1Pod, policy: QuiescePolicy, reason: string): void {
+  /** The drain a step started or ended, once its writes went through: metrics and the policy's counters. */
+  private countDrain(result: StepResult, policy: QuiescePolicy, startedAt: number | undefined): void {
     const m = this.deps.metrics;
-    const state = drainStateOf(pod);
-    if (reason === "QuiesceStarted") m.drainsStarted.inc({ reason: state.reason ?? "unknown" });
-    if (!(reason in FINISH_OUTCOMES)) return;
-    const outcome = FINISH_OUTCOMES[reason] ?? "other";
-    m.drainsFinished.inc({ outcome });
-    if (state.startedAt !== undefined) m.drainDuration.observe((this.deps.now() - state.startedAt) / 1000);
-    this.deps.onOutcome?.(policy.metadata.namespace, policy.metadata.name, reason);
+    if (result.started) m.drainsStarted.inc({ reason: result.state.reason ?? "unknown" });
+    if (result.ended === undefined) return;
+    m.drainsFinished.inc({ outcome: result.ended });
+    if (startedAt !== undefined) m.drainDuration.observe((this.deps.now() - startedAt) / 1000);
+    this.deps.onOutcome?.(objectKey(policy.metadata.namespace, policy.metadata.name), result.ended);
   }
 }
 

@@ -1,6 +1,8 @@
 // Keeps each QuiescePolicy's status current; writes only when it changed, through the status subresource.
 import { type CustomObjectsApi, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { DrainEnding } from "../../api/drain-phases.ts";
+import { type ObjectKey, objectKey, parseKey } from "../../api/object-key.ts";
 import { GROUP, PLURAL, VERSION } from "../../api/quiesce-policy.ts";
 import { isNotFound } from "../../kube/api-errors.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
@@ -10,9 +12,9 @@ import { computeStatus } from "./compute-status.ts";
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 export class PolicyController {
-  private readonly finished = new Map<string, { completed: number; timedOut: number }>();
+  private readonly finished = new Map<ObjectKey, { completed: number; timedOut: number }>();
   /** Counters we last wrote: the cache may not show them yet, and a write from stale counters would lose drains. */
-  private readonly written = new Map<string, { completed: number; timedOut: number }>();
+  private readonly written = new Map<ObjectKey, { completed: number; timedOut: number }>();
   private readonly deps: {
     cache: ClusterCache;
     custom: CustomObjectsApi;
@@ -26,17 +28,16 @@ export class PolicyController {
   }
 
   /** Counts a finished drain; it is added to the status on the next write. */
-  recordOutcome(namespace: string, name: string, reason: string): void {
-    const key = `${namespace}/${name}`;
-    const entry = this.finished.get(key) ?? { completed: 0, timedOut: 0 };
-    if (reason === "Drained") entry.completed++;
-    else if (reason === "DrainTimedOut") entry.timedOut++;
-    else return;
-    this.finished.set(key, entry);
+  recordOutcome(policy: ObjectKey, ending: DrainEnding): void {
+    if (ending !== "drained" && ending !== "timed_out") return;
+    const entry = this.finished.get(policy) ?? { completed: 0, timedOut: 0 };
+    if (ending === "drained") entry.completed++;
+    else entry.timedOut++;
+    this.finished.set(policy, entry);
   }
 
   /** Removes the finished drains a successful write included, keeping any recorded since. */
-  private forget(key: string, included: { completed: number; timedOut: number }): void {
+  private forget(key: ObjectKey, included: { completed: number; timedOut: number }): void {
     const entry = this.finished.get(key);
     if (entry === undefined) return;
     entry.completed = Math.max(0, entry.completed - included.completed);
@@ -44,8 +45,9 @@ export class PolicyController {
     if (entry.completed === 0 && entry.timedOut === 0) this.finished.delete(key);
   }
 
-  reconcile = async (key: string): Promise<ReconcileResult> => {
-    const [namespace = "", name = ""] = key.split("/");
+  reconcile = async (queued: string): Promise<ReconcileResult> => {
+    const { namespace, name } = parseKey(queued);
+    const key = objectKey(namespace, name);
     const { cache } = this.deps;
     const policy = cache.policies.get(namespace, name);
     if (policy === undefined) {

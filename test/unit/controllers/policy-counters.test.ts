@@ -2,6 +2,7 @@
 import type { CustomObjectsApi } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { objectKey } from "../../../operator/api/object-key.ts";
 import type { QuiescePolicyStatus } from "../../../operator/api/quiesce-policy.ts";
 import { canonicalJson, PolicyController } from "../../../operator/controllers/policy/policy-controller.ts";
 import type { ClusterCache } from "../../../operator/kube/cache.ts";
@@ -44,10 +45,10 @@ describe("PolicyController counters", () => {
     const { controller, writes, gate, release } = setup();
     await controller.reconcile("ns/web");
     gate.blocked = true;
-    controller.recordOutcome("ns", "web", "Drained");
+    controller.recordOutcome(objectKey("ns", "web"), "drained");
     const first = controller.reconcile("ns/web");
     await new Promise((r) => setTimeout(r, 0));
-    controller.recordOutcome("ns", "web", "DrainTimedOut"); // arrives while the write is in flight
+    controller.recordOutcome(objectKey("ns", "web"), "timed_out"); // arrives while the write is in flight
     release();
     await first;
     gate.blocked = false;

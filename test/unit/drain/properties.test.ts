@@ -1,16 +1,10 @@
 // Drain state machine properties (fast-check): bounded by the timeout, no early removal, always requeued, no throws.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DrainState } from "../../../operator/api/pod-annotations.ts";
+import { type DrainState, fromAnnotations, toAnnotations } from "../../../operator/api/pod-annotations.ts";
 import { quiescePolicySpecSchema } from "../../../operator/api/quiesce-policy.ts";
 import type { DrainObservation, ProbeResult } from "../../../operator/controllers/drain/observation.ts";
-import {
-  type DrainPolicy,
-  fromAnnotations,
-  nextProbe,
-  step,
-  toAnnotations,
-} from "../../../operator/controllers/drain/state-machine.ts";
+import { type DrainPolicy, nextProbe, step } from "../../../operator/controllers/drain/state-machine.ts";
 import { drainStateArb } from "../api/arbitraries.ts";
 import { ERROR_KINDS, removes, requeueMs, T0 } from "./fixtures.ts";
 

@@ -1,15 +1,18 @@
 // Drain state machine: the paths of DESIGN §3 step by step, and a table of every state x every observation kind.
 import { describe, expect, it } from "vitest";
-import { ANNOTATIONS, type DrainState } from "../../../operator/api/pod-annotations.ts";
+import {
+  ANNOTATIONS,
+  type DrainState,
+  fromAnnotations,
+  toAnnotations,
+} from "../../../operator/api/pod-annotations.ts";
 import type { DrainObservation } from "../../../operator/controllers/drain/observation.ts";
 import {
   type DrainPolicy,
-  fromAnnotations,
+  drainTiming,
   nextProbe,
-  requestRemoval,
   type StepResult,
   step,
-  toAnnotations,
 } from "../../../operator/controllers/drain/state-machine.ts";
 import {
   base,
@@ -47,23 +50,6 @@ function reconcile(
 }
 
 describe("drain state machine: paths", () => {
-  it("requestRemoval records the request once", () => {
-    const s = requestRemoval(
-      { phase: "Serving" },
-      { now: T0, policy: "sprout", reason: "delete", via: "evict" },
-    );
-    expect(s).toEqual({
-      phase: "Requested",
-      policy: "sprout",
-      reason: "delete",
-      via: "evict",
-      requestedAt: T0,
-    });
-    expect(
-      requestRemoval(base("Draining"), { now: T0 + 5, policy: "x", reason: "eviction", via: "evict" }),
-    ).toEqual(base("Draining"));
-  });
-
   it("drains a pod: NotReady, settle until accepted stops, POST, poll, delete", () => {
     const p = policy();
     let s: DrainState = base("Requested");
@@ -522,5 +508,79 @@ describe("drain state machine: every state x every observation", () => {
     if (!r.done) expect(requeueMs(r)).toBeGreaterThanOrEqual(0);
     if (removes(r)) expect(["Drained", "TimedOut"]).toContain(r.state.phase);
     if (sn === "Serving") expect(r.actions).toEqual([]);
+  });
+});
+
+describe("a policy whose timing cannot be used", () => {
+  it.each([
+    ["timeoutSeconds", { timeoutSeconds: Number.NaN }],
+    ["timeoutSeconds", { timeoutSeconds: 0 }],
+    ["timeoutSeconds", { timeoutSeconds: -30 }],
+    ["pollIntervalSeconds", { pollIntervalSeconds: 0 }],
+    ["settleSeconds", { settleSeconds: -1 }],
+  ])("keeps the pod and says why (%s %o), never shortening the drain", (field, drain) => {
+    // The schema behind the CRD rejects it; a policy that got past it anyway is still handled safely.
+    expect(() => policy({ drain })).toThrow();
+    const valid = policy();
+    const p: DrainPolicy = { ...valid, drain: { ...valid.drain, ...drain } };
+    expect(drainTiming(p)).toContain(field);
+    for (const phase of ["Requested", "Settling", "Quiescing", "Draining"] as const) {
+      const s = base(phase, { startedAt: T0 - 3_600_000 });
+      const r = step(s, { ...present, budget: { allowed: true, message: "ok" } }, T0, p);
+      expect(removes(r)).toBe(false);
+      expect(r.state.phase).toBe(phase);
+      expect(events(r)).toEqual([expect.stringContaining(`${field} is`)]);
+      expect(r.actions.find((a) => a.type === "emitEvent")).toMatchObject({ reason: "PolicyInvalid" });
+      expect(requeueMs(r)).toBe(10_000);
+      // Said once: the next step finds the reason recorded and stays quiet.
+      const again = step(r.state, present, T0 + 10_000, p);
+      expect(events(again)).toEqual([]);
+      expect(removes(again)).toBe(false);
+    }
+  });
+
+  it("a valid policy's timing is read in milliseconds", () => {
+    expect(
+      drainTiming(policy({ drain: { timeoutSeconds: 30, pollIntervalSeconds: 2, settleSeconds: 5 } })),
+    ).toEqual({
+      timeoutMs: 30_000,
+      pollMs: 2_000,
+      settleMs: 5_000,
+    });
+  });
+});
+
+describe("typed outcomes", () => {
+  it("a step says when it starts a drain and how it ends one", () => {
+    const p = policy();
+    const start = step(base("Requested"), { ...present, budget: { allowed: true, message: "ok" } }, T0, p);
+    expect(start.started).toBe(true);
+    expect(start.ended).toBeUndefined();
+    const drained = step(
+      base("Draining", { startedAt: T0 }),
+      { ...present, probe: { request: "get", result: ok(0) } },
+      T0 + 5000,
+      p,
+    );
+    expect(drained.ended).toBe("drained");
+    const timedOut = step(base("Draining", { startedAt: T0 }), present, T0 + 61_000, p);
+    expect(timedOut.ended).toBe("timed_out");
+    const cut = step(base("Draining", { startedAt: T0 }), { pod: "terminating" }, T0 + 1000, p);
+    expect(cut.ended).toBe("interrupted");
+    expect(step(cut.state, { pod: "terminating" }, T0 + 2000, p).ended).toBeUndefined();
+    const undone = step(
+      base("Settling", { startedAt: T0, reason: "rollout" }),
+      { ...present, revisionIsCurrent: true },
+      T0 + 1000,
+      p,
+    );
+    expect(undone.ended).toBe("unquiesced");
+    const poll = step(
+      base("Draining", { startedAt: T0 }),
+      { ...present, probe: { request: "get", result: ok(3) } },
+      T0 + 1000,
+      p,
+    );
+    expect(poll.started ?? poll.ended).toBeUndefined();
   });
 });

@@ -1,0 +1,100 @@
+// Settling: NotReady, waiting for traffic to stop before the app is asked to refuse work (or, without an endpoint,
+// before the pod is removed); and the hold of a removal whose deadline came while a Service still routes to it.
+import type { DrainState } from "../../api/pod-annotations.ts";
+import { finish } from "./drain-endings.ts";
+import {
+  type Decision,
+  type DrainEvent,
+  event,
+  pollAgain,
+  type StepContext,
+  withState,
+} from "./step-result.ts";
+
+/** `wait` bounds a requeue by the drain deadline. The caller holds the gate NotReady. */
+export function settling(
+  ctx: StepContext,
+  failure: readonly DrainEvent[],
+  wait: (ms: number) => number,
+): Decision {
+  const { obs, now, policy, timing } = ctx;
+  if (obs.gate === true || obs.listed === true) {
+    // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
+    // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
+    // neither holds; the drain timeout still bounds it all.
+    const next: DrainState = {
+      ...ctx.state,
+      phaseEnteredAt: now,
+      leftEndpointsAt: undefined,
+      lastAccepted: undefined,
+      lastAcceptedAt: undefined,
+    };
+    return { state: next, requeueMs: wait(timing.pollMs) };
+  }
+  // First seen out of every EndpointSlice: load balancers learn of it from about now, so settleSeconds (their
+  // propagation) counts from here rather than from the gate write, which the EndpointSlice controller may lag.
+  const here =
+    obs.listed === false && ctx.state.leftEndpointsAt === undefined
+      ? withState(ctx, { ...ctx.state, leftEndpointsAt: now })
+      : ctx;
+  const state = here.state;
+  const settledAt = (state.leftEndpointsAt ?? state.phaseEnteredAt ?? now) + timing.settleMs;
+  const untilSettled = (ms: number) => wait(Math.min(ms, settledAt - now));
+  if (!policy.endpoint) {
+    if (now >= settledAt) return finish(here, "Drained");
+    return { state, requeueMs: untilSettled(timing.pollMs) };
+  }
+  if (now >= settledAt) {
+    const quiescing = toQuiescing(here);
+    return { ...quiescing, events: [...failure, ...(quiescing.events ?? [])] };
+  }
+  const probe = obs.probe?.result;
+  if (!probe?.ok) return pollAgain(here, probe, untilSettled(timing.pollMs));
+  if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
+    // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
+    const quietFor = now - state.lastAcceptedAt;
+    if (quietFor >= timing.pollMs) return toQuiescing(here);
+    return { state, requeueMs: untilSettled(timing.pollMs - quietFor) };
+  }
+  const next = { ...state, lastAccepted: probe.status.accepted, lastAcceptedAt: now, lastError: undefined };
+  return { state: next, requeueMs: untilSettled(timing.pollMs) };
+}
+
+function toQuiescing(ctx: StepContext): Decision {
+  return {
+    state: { ...ctx.state, phase: "Quiescing", phaseEnteredAt: ctx.now, lastError: undefined },
+    requeueMs: 0,
+  };
+}
+
+/**
+ * A Settling drain whose deadline passed while a Service may still route to the pod (the gate not seen False, an
+ * EndpointSlice listing it as serving, or it left them less than settleSeconds ago): the app was never asked to
+ * refuse work, and removing the pod now would send that traffic to a dead pod (an EndpointSlice controller this
+ * late, as after an API server restart, does not drop a terminating pod either). The removal waits for the
+ * endpoints, at most one more timeoutSeconds; undefined when there is nothing to wait for.
+ */
+export function holdForEndpoints(ctx: StepContext, deadline: number): Decision | undefined {
+  const { obs, now, state, timing } = ctx;
+  if (state.phase !== "Settling" || now >= deadline + timing.timeoutMs) return undefined;
+  const routed = obs.gate === true || obs.listed === true;
+  const leftAt = routed || obs.listed !== false ? undefined : (state.leftEndpointsAt ?? now);
+  const propagating = leftAt !== undefined && now < leftAt + timing.settleMs;
+  if (!routed && !propagating) return undefined;
+  const untilPropagated = leftAt === undefined ? timing.pollMs : leftAt + timing.settleMs - now;
+  const untilBound = deadline + timing.timeoutMs - now;
+  return {
+    state: { ...state, leftEndpointsAt: leftAt, heldAt: state.heldAt ?? now },
+    events:
+      state.heldAt === undefined
+        ? [
+            event(
+              "Warning",
+              "RemovalHeld",
+              `drain timeout reached while a Service still routes to the pod (an EndpointSlice lists it as serving); its removal waits until it has left the endpoints, at most ${timing.timeoutMs / 1000}s more`,
+            ),
+          ]
+        : [],
+    requeueMs: Math.max(0, Math.min(timing.pollMs, untilPropagated, untilBound)),
+  };
+}
