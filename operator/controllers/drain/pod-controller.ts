@@ -25,7 +25,7 @@ import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
 import { listedAsServing } from "../workloads/endpoint-listing.ts";
-import { type Lookups, ownershipOf, workloadKey } from "../workloads/workload.ts";
+import { type Lookups, lookupsFrom, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
 import { type DrainAction, nextProbe, type StepResult, step } from "./state-machine.ts";
@@ -43,13 +43,6 @@ export interface PodControllerDeps {
   now: () => number;
   makeClient?: ClientFactory;
   onOutcome?: DrainOutcomeSink;
-}
-
-export function lookupsFrom(cache: ClusterCache): Lookups {
-  return {
-    replicaSet: (ns, name) => cache.replicaSets.get(ns, name),
-    deployment: (ns, name) => cache.deployments.get(ns, name),
-  };
 }
 
 /** Pods the controller cares about: our gate, or a drain recorded on them. */

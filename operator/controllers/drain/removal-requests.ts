@@ -1,6 +1,8 @@
 // Records a removal the deletion gate denied: refines its reason, caps ReplicaSet scale-downs, annotates, enqueues.
+
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { type ObjectKey, objectKey } from "../../api/object-key.ts";
 import { type RemovalReason, toAnnotations } from "../../api/pod-annotations.ts";
 import { drainStateOf, isTerminating } from "../../api/pod-view.ts";
 import { requestRemoval, type StartDrainEffect } from "../../api/removal-request.ts";
@@ -19,7 +21,7 @@ export interface RemovalRequestDeps {
   cache: ClusterCache;
   lookups: Lookups;
   pods: PodWriter;
-  enqueue: (key: string) => void;
+  enqueue: (key: ObjectKey) => void;
   getPod: (namespace: string, name: string) => Promise<V1Pod | undefined>;
   logger: Logger;
 }
@@ -124,7 +126,7 @@ async function record(
       via: effect.via,
     });
     if (next === undefined) {
-      deps.enqueue(`${namespace}/${name}`);
+      deps.enqueue(objectKey(namespace, name));
       return;
     }
     const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
@@ -144,7 +146,7 @@ async function record(
       { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
       "removal requested",
     );
-    deps.enqueue(`${namespace}/${name}`);
+    deps.enqueue(objectKey(namespace, name));
   }
 }
 
@@ -180,7 +182,7 @@ export function backgroundRecorder(
     }
   };
   return async (effect: StartDrainEffect): Promise<void> => {
-    const key = `${effect.pod.namespace}/${effect.pod.name}`;
+    const key = objectKey(effect.pod.namespace, effect.pod.name);
     let job = running.get(key);
     if (job === undefined) {
       job = attempt(effect).finally(() => running.delete(key));

@@ -1,6 +1,8 @@
 // Puts every pod of a Deployment under maintenance into a quiesce (kept, not deleted), and wakes them when lifted.
+
 import type { Logger } from "pino";
 import { maintenanceOf } from "../../api/maintenance.ts";
+import { type ObjectKey, objectKey, parseKey } from "../../api/object-key.ts";
 import { toAnnotations } from "../../api/pod-annotations.ts";
 import { drainStateOf, hasServingGate } from "../../api/pod-view.ts";
 import { governingPolicy } from "../../api/policy-match.ts";
@@ -17,7 +19,7 @@ export interface MaintenanceDeps {
   lookups: Lookups;
   pods: PodWriter;
   events: EventRecorder;
-  enqueuePod: (key: string) => void;
+  enqueuePod: (key: ObjectKey) => void;
   logger: Logger;
   now: () => number;
 }
@@ -30,7 +32,7 @@ export class MaintenanceController {
   }
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
-    const [namespace = "", name = ""] = key.split("/");
+    const { namespace, name } = parseKey(key);
     const { cache, lookups } = this.deps;
     const deployment = cache.deployments.get(namespace, name);
     if (deployment === undefined) return { kind: "done" };
@@ -71,7 +73,7 @@ export class MaintenanceController {
       }
     }
     // Every pod re-reads its Deployment's maintenance state: new ones are held, lifted ones unquiesce.
-    for (const pod of pods) this.deps.enqueuePod(`${namespace}/${pod.metadata?.name}`);
+    for (const pod of pods) this.deps.enqueuePod(objectKey(namespace, pod.metadata?.name ?? ""));
     return { kind: "done" };
   };
 }

@@ -1,11 +1,20 @@
 // Which workload a pod belongs to (Deployment, ReplicaSet, StatefulSet or itself), its size and current revision.
 import type { V1Deployment, V1OwnerReference, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { ClusterCache } from "../../kube/cache.ts";
 
 export const REVISION_ANNOTATION = "deployment.kubernetes.io/revision";
 
 export interface Lookups {
   replicaSet(namespace: string, name: string): V1ReplicaSet | undefined;
   deployment(namespace: string, name: string): V1Deployment | undefined;
+}
+
+/** Owner lookups answered from the informer caches. */
+export function lookupsFrom(cache: Pick<ClusterCache, "replicaSets" | "deployments">): Lookups {
+  return {
+    replicaSet: (ns, name) => cache.replicaSets.get(ns, name),
+    deployment: (ns, name) => cache.deployments.get(ns, name),
+  };
 }
 
 export interface Workload {

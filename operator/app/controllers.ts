@@ -1,0 +1,87 @@
+// The leader's controllers: drain, policy status and maintenance, each with its queue and what wakes it.
+import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import type { ObjectKey } from "../api/object-key.ts";
+import { drainTriggers } from "../controllers/drain/drain-triggers.ts";
+import { PodController } from "../controllers/drain/pod-controller.ts";
+import { MaintenanceController } from "../controllers/maintenance/maintenance-controller.ts";
+import { maintenanceTriggers } from "../controllers/maintenance/maintenance-triggers.ts";
+import { PolicyController } from "../controllers/policy/policy-controller.ts";
+import { policyTriggers } from "../controllers/policy/policy-triggers.ts";
+import { lookupsFrom } from "../controllers/workloads/workload.ts";
+import type { ClusterCache } from "../kube/cache.ts";
+import type { EventRecorder } from "../kube/events.ts";
+import type { PodWriter } from "../kube/pods.ts";
+import { secretTokenSource } from "../kube/secrets.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { WorkQueue } from "../runtime/work-queue.ts";
+import { controllerQueue } from "./controller-queue.ts";
+
+export interface Controllers {
+  queues: readonly WorkQueue[];
+  /** Where the webhooks hand a pod whose removal they recorded. */
+  enqueueDrain(key: ObjectKey): void;
+  /** Called once the leader's caches synced: start the queues and look at everything once. */
+  start(): void;
+}
+
+export function buildControllers(deps: {
+  cache: ClusterCache;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  pods: PodWriter;
+  events: EventRecorder;
+  metrics: Metrics;
+  logger: Logger;
+  workers: number;
+  onWrite: (verb: string, resource: string) => void;
+}): Controllers {
+  const { cache, pods, events, metrics, logger } = deps;
+  const policyController = new PolicyController({
+    ...{ cache, custom: deps.custom, logger, now: () => new Date() },
+    onWrite: () => deps.onWrite("patch", "quiescepolicies/status"),
+  });
+  const policyQueue = controllerQueue("policy", policyController.reconcile, 2, metrics, logger);
+  const podController = new PodController({
+    ...{ cache, pods, events, tokens: secretTokenSource(deps.core), metrics, logger },
+    now: () => Date.now(),
+    onOutcome: (policy, ending) => {
+      policyController.recordOutcome(policy, ending);
+      policyQueue.add(policy);
+    },
+  });
+  const podQueue = controllerQueue("drain", podController.reconcile, deps.workers, metrics, logger);
+  const drains = {
+    add: (key: ObjectKey) => podQueue.add(key),
+    wake: (key: ObjectKey) => {
+      podController.wake(key);
+      podQueue.add(key);
+    },
+  };
+  const maintenanceController = new MaintenanceController({
+    ...{ cache, lookups: lookupsFrom(cache), pods, events, logger },
+    enqueuePod: drains.add,
+    now: () => Date.now(),
+  });
+  const maintenanceQueue = controllerQueue(
+    "maintenance",
+    maintenanceController.reconcile,
+    2,
+    metrics,
+    logger,
+  );
+  // Registered in this order, so a pod event reaches its drain first.
+  const drainWatch = drainTriggers(cache, drains);
+  const policyWatch = policyTriggers(cache, policyQueue);
+  const maintenanceWatch = maintenanceTriggers(cache, maintenanceQueue);
+  for (const t of [drainWatch, policyWatch, maintenanceWatch]) t.watch();
+  const queues = [podQueue, policyQueue, maintenanceQueue];
+  return {
+    queues,
+    enqueueDrain: drains.add,
+    start() {
+      for (const q of queues) q.start();
+      for (const t of [maintenanceWatch, drainWatch, policyWatch]) t.resync();
+    },
+  };
+}
