@@ -1,5 +1,6 @@
 // The quiesce endpoint handler: auth, method, version and body checks, then status / quiesce / resume.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseJson, readBody } from "../protocol/http-body.ts";
 import {
   JSON_CONTENT_TYPE,
   MAX_REQUEST_BODY_BYTES,
@@ -11,7 +12,6 @@ import {
   requestBodySchema,
 } from "../protocol/quiesce-protocol.ts";
 import { bearerCheck } from "./auth.ts";
-import { readBoundedBody } from "./body.ts";
 import { sendError, sendJson } from "./respond.ts";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -73,24 +73,20 @@ export function createEndpointHandler(control: QuiesceControl, token: string | u
 }
 
 async function parseBody(req: IncomingMessage): Promise<Parsed> {
-  const read = await readBoundedBody(req, MAX_REQUEST_BODY_BYTES);
+  const read = await readBody(req, MAX_REQUEST_BODY_BYTES);
   if (read.kind === "too-large") {
     return { ok: false, code: 413, message: `request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes` };
   }
-  if (read.kind === "error")
+  if (read.kind === "aborted")
     return { ok: false, code: 400, message: `request body unreadable: ${read.message}` };
   if (read.body.length === 0) return { ok: true, body: {} };
   const mediaType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== JSON_CONTENT_TYPE) {
     return { ok: false, code: 415, message: `request body must be ${JSON_CONTENT_TYPE}` };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(read.body.toString("utf8"));
-  } catch {
-    return { ok: false, code: 400, message: "request body is not valid JSON" };
-  }
-  const result = requestBodySchema.safeParse(json);
+  const parsed = parseJson(read.body);
+  if (parsed.kind === "bad-json") return { ok: false, code: 400, message: "request body is not valid JSON" };
+  const result = requestBodySchema.safeParse(parsed.json);
   if (!result.success) {
     return {
       ok: false,

@@ -1,5 +1,6 @@
 // Writes the SDK's JSON responses with the protocol headers.
 import type { ServerResponse } from "node:http";
+import { writeJson } from "../protocol/http-body.ts";
 import type { ErrorCode } from "../protocol/quiesce-protocol.ts";
 import {
   JSON_CONTENT_TYPE,
@@ -7,21 +8,19 @@ import {
   PROTOCOL_VERSION_HEADER,
 } from "../protocol/quiesce-protocol.ts";
 
+const PROTOCOL_HEADERS = {
+  "Content-Type": `${JSON_CONTENT_TYPE}; charset=utf-8`,
+  "Cache-Control": "no-store",
+  [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
+};
+
 export function sendJson(
   res: ServerResponse,
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  if (res.headersSent || res.writableEnded) return;
-  const payload = JSON.stringify(body);
-  res.statusCode = statusCode;
-  res.setHeader("Content-Type", `${JSON_CONTENT_TYPE}; charset=utf-8`);
-  res.setHeader("Content-Length", Buffer.byteLength(payload));
-  res.setHeader("Cache-Control", "no-store");
-  res.setHeader(PROTOCOL_VERSION_HEADER, PROTOCOL_VERSION);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.end(payload);
+  writeJson(res, statusCode, body, { ...PROTOCOL_HEADERS, ...headers });
 }
 
 /** An error response; `Connection: close` because the request body may be unread. */

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
+import { readJsonBody, writeJson } from "../protocol/http-body.ts";
 import type { AdmissionHandler } from "./admission-handlers.ts";
 import {
   admissionReviewRequestSchema,
@@ -50,42 +51,8 @@ const ROUTES: Record<string, WebhookName> = {
   [VALIDATE_POD_DELETION_PATH]: "validate-pod-deletion",
 };
 
-class BodyTooLargeError extends Error {}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { error: message });
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? "0");
-    if (declared > limit) {
-      reject(new BodyTooLargeError());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners("data");
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-    req.on("close", () => {
-      if (!req.complete) reject(new Error("client closed the connection before the body was complete"));
-    });
-  });
+function sendError(res: ServerResponse, status: number, message: string): boolean {
+  return writeJson(res, status, { error: message });
 }
 
 export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
@@ -102,23 +69,21 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       sendError(res, 405, `${req.method ?? "?"} not allowed: admission reviews are POSTed`);
       return "bad-request";
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, limit);
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
+    const read = await readJsonBody(req, limit);
+    if (read.kind === "too-large") {
       res.setHeader("connection", "close"); // the rest of the body is not read
       sendError(res, 413, `request body larger than ${limit} bytes`);
       return "bad-request";
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString("utf8"));
-    } catch (error) {
-      sendError(res, 400, `body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    if (read.kind === "aborted") {
+      failed(webhook, res, read.message);
+      return "error";
+    }
+    if (read.kind === "bad-json") {
+      sendError(res, 400, `body is not JSON: ${read.message}`);
       return "bad-request";
     }
-    const parsed = admissionReviewRequestSchema.safeParse(json);
+    const parsed = admissionReviewRequestSchema.safeParse(read.json);
     if (!parsed.success) {
       sendError(
         res,
@@ -129,9 +94,15 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     }
     const request = parsed.data.request;
     const verdict = await options.handlers[webhook](request);
-    sendJson(res, 200, buildAdmissionResponse(request.uid, verdict));
+    writeJson(res, 200, buildAdmissionResponse(request.uid, verdict));
     if (!verdict.allowed) return "denied";
     return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
+  }
+
+  /** A review that could not be answered: 500 (the API server applies failurePolicy), or cut if already begun. */
+  function failed(webhook: WebhookName, res: ServerResponse, detail: string): void {
+    log?.error({ webhook, err: detail }, "admission review failed");
+    if (!sendError(res, 500, `webhook ${webhook} failed: ${detail}`)) res.destroy();
   }
 
   let closeAfterEachCall = false;
@@ -154,10 +125,7 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
       result = await review(webhook, req, res);
     } catch (error) {
       result = "error";
-      const detail = error instanceof Error ? error.message : String(error);
-      log?.error({ webhook, err: detail }, "admission review failed");
-      if (!res.headersSent) sendError(res, 500, `webhook ${webhook} failed: ${detail}`);
-      else res.destroy();
+      failed(webhook, res, error instanceof Error ? error.message : String(error));
     }
     try {
       options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);

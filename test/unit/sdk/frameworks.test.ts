@@ -54,6 +54,26 @@ describe("Express middleware", () => {
       await closeServer(server);
     }
   });
+
+  it("still answers the endpoint when a body parser is mounted before it (the body it read counts as empty)", async () => {
+    const q = createQuiescer({ token: TOKEN });
+    const app = express();
+    app.use(express.json());
+    app.use(quiesceExpress(q));
+    const server = http.createServer(app);
+    const base = await listen(server);
+    try {
+      const begun = await send(`${base}/quiesce`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: '{"reason":"read by express.json"}',
+      });
+      expect(begun.status).toBe(202);
+      expect(q.state).toBe("drained");
+    } finally {
+      await closeServer(server);
+    }
+  });
 });
 
 describe("Fastify plugin", () => {

@@ -28,21 +28,26 @@ export function send(
     const req = http.request(
       url,
       { method: init.method ?? "GET", headers: init.headers, agent: init.agent ?? false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on("error", reject);
-      },
+      (res) => void readReply(res).then(resolve, reject),
     );
     req.on("error", reject);
     req.end(init.body);
+  });
+}
+
+/** Reads a response to its end (HTTP or HTTPS). */
+export function readReply(res: http.IncomingMessage): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () =>
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      }),
+    );
+    res.on("error", reject);
   });
 }
 

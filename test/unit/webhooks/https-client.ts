@@ -1,11 +1,8 @@
 // A minimal HTTPS client for the webhook server tests: one fresh TLS connection per request (no agent).
 import { request } from "node:https";
+import { type Reply, readReply } from "../sdk/http-helpers.ts";
 
-export interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
+export type { Reply };
 
 export function call(
   port: number,
@@ -29,18 +26,7 @@ export function call(
         agent: false,
         headers: { "content-type": "application/json", ...options.headers },
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-        res.on("error", reject);
-      },
+      (res) => void readReply(res).then(resolve, reject),
     );
     req.on("error", reject);
     req.end(options.body);

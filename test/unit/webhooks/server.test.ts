@@ -87,7 +87,7 @@ function decodePatch(response: { patch?: string }): unknown {
 describe("webhook server over HTTPS", () => {
   it("answers /healthz", async () => {
     const reply = await call(port, "/healthz", { ca: certs.caCert, method: "GET" });
-    expect(reply).toMatchObject({ status: 200, text: "ok" });
+    expect(reply).toMatchObject({ status: 200, body: "ok" });
   });
 
   it("mutate-pods: echoes the uid and returns the gate as a base64 JSONPatch", async () => {
@@ -100,7 +100,7 @@ describe("webhook server over HTTPS", () => {
     });
     const reply = await post("/mutate-pods", body);
     expect(reply.status).toBe(200);
-    const json = JSON.parse(reply.text);
+    const json = JSON.parse(reply.body);
     expect(json).toMatchObject({
       apiVersion: "admission.k8s.io/v1",
       kind: "AdmissionReview",
@@ -117,7 +117,7 @@ describe("webhook server over HTTPS", () => {
       uid: "uid-mutate-2",
       object: { metadata: { labels: { app: "x" } }, spec: { containers: [] } },
     });
-    const json = JSON.parse((await post("/mutate-pods", body)).text);
+    const json = JSON.parse((await post("/mutate-pods", body)).body);
     expect(json.response).toEqual({ uid: "uid-mutate-2", allowed: true });
     expect(observed.at(-1)).toMatchObject({ webhook: "mutate-pods", result: "allowed" });
   });
@@ -125,7 +125,7 @@ describe("webhook server over HTTPS", () => {
   it("validate-pod-deletion: DELETE of a serving pod is denied with 403 and starts a drain", async () => {
     effects.length = 0;
     const body = review({ uid: "uid-del", operation: "DELETE", name: "sprout-1", oldObject: pod() });
-    const json = JSON.parse((await post("/validate-pod-deletion", body)).text);
+    const json = JSON.parse((await post("/validate-pod-deletion", body)).body);
     expect(json.response).toMatchObject({
       uid: "uid-del",
       allowed: false,
@@ -150,7 +150,7 @@ describe("webhook server over HTTPS", () => {
         metadata: { name: "sprout-2", namespace: "telecom" },
       },
     });
-    const json = JSON.parse((await post("/validate-pod-deletion", body)).text);
+    const json = JSON.parse((await post("/validate-pod-deletion", body)).body);
     expect(json.response).toMatchObject({
       uid: "uid-evict",
       allowed: false,
@@ -175,7 +175,7 @@ describe("webhook server over HTTPS", () => {
   ])("garbage (%s) -> 400 with a clear message, and the server stays up", async (_name, body, message) => {
     const reply = await call(port, "/validate-pod-deletion", { ca: certs.caCert, body });
     expect(reply.status).toBe(400);
-    expect(JSON.parse(reply.text).error).toMatch(message);
+    expect(JSON.parse(reply.body).error).toMatch(message);
     expect(observed.at(-1)).toMatchObject({ webhook: "validate-pod-deletion", result: "bad-request" });
     expect((await call(port, "/healthz", { ca: certs.caCert, method: "GET" })).status).toBe(200);
   });
@@ -195,7 +195,7 @@ describe("webhook server over HTTPS", () => {
       headers: { "transfer-encoding": "chunked" },
     });
     expect(reply.status).toBe(413);
-    expect(JSON.parse(reply.text).error).toContain("larger than 3145728 bytes");
+    expect(JSON.parse(reply.body).error).toContain("larger than 3145728 bytes");
     expect(observed.at(-1)).toMatchObject({ webhook: "mutate-pods", result: "bad-request" });
     expect((await call(port, "/healthz", { ca: certs.caCert, method: "GET" })).status).toBe(200);
   });
@@ -208,7 +208,7 @@ describe("webhook server over HTTPS", () => {
         review({ uid: "u", operation: "DELETE", name: "sprout-1", oldObject: pod() }),
       );
       expect(reply.status).toBe(500);
-      expect(JSON.parse(reply.text).error).toContain("policy cache not synced");
+      expect(JSON.parse(reply.body).error).toContain("policy cache not synced");
       expect(observed.at(-1)).toMatchObject({ webhook: "validate-pod-deletion", result: "error" });
     } finally {
       failPolicies = false;
