@@ -14,7 +14,8 @@ import type {
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
-import { Informer } from "./informer.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { Informer, watchPath } from "./informer.ts";
 
 export interface ClusterCache {
   policies: Informer<QuiescePolicy & KubernetesObject>;
@@ -87,12 +88,13 @@ export function createClusterCache(
   apis: CacheApis,
   logger: Logger,
   onRestart: (informer: string, reason: string) => void,
+  clock: Clock = systemClock,
 ): ClusterCache {
-  const common = { kubeConfig: apis.kubeConfig, logger };
+  const common = { logger, clock };
   const policies = new Informer<QuiescePolicy & KubernetesObject>({
     ...common,
     name: "quiescepolicies",
-    path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+    watch: watchPath(apis.kubeConfig, `/apis/${GROUP}/${VERSION}/${PLURAL}`),
     list: async () => {
       const list = (await apis.custom.listClusterCustomObject({
         group: GROUP,
@@ -121,7 +123,7 @@ export function createClusterCache(
     new Informer<T>({
       ...common,
       name,
-      path,
+      watch: watchPath(apis.kubeConfig, path),
       list: async () => {
         const list = await listAll();
         return { items: list.items.map(trim), resourceVersion: list.metadata?.resourceVersion ?? "" };

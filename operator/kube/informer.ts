@@ -1,6 +1,8 @@
 // A supervised list+watch cache: restarts failed watches with backoff, relists on 410 Gone, and restarts stalled watches.
 import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { backoffDelay, jitter } from "../runtime/backoff.ts";
+import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
 import { statusCodeOf } from "./api-errors.ts";
 
 export interface ListResult<T> {
@@ -8,12 +10,24 @@ export interface ListResult<T> {
   resourceVersion: string;
 }
 
+export type WatchQuery = Record<string, string | number | boolean>;
+
+/** Starts a watch; its events and its end (an error, or undefined when the server closed it) come through the callbacks. */
+export type WatchFn = (
+  query: WatchQuery,
+  onEvent: (type: string, raw: unknown) => void,
+  onDone: (error: unknown) => void,
+) => Promise<{ abort(): void }>;
+
+/** Watches a collection path, e.g. `/api/v1/pods` or `/apis/quiesce.dev/v1alpha1/quiescepolicies`. */
+export function watchPath(kubeConfig: KubeConfig, path: string): WatchFn {
+  return (query, onEvent, onDone) => new Watch(kubeConfig).watch(path, query, onEvent, onDone);
+}
+
 export interface InformerOptions<T extends KubernetesObject> {
   name: string;
-  kubeConfig: KubeConfig;
-  /** Collection path, e.g. `/api/v1/pods` or `/apis/quiesce.dev/v1alpha1/quiescepolicies`. */
-  path: string;
   list: () => Promise<ListResult<T>>;
+  watch: WatchFn;
   /** Parses and trims a raw watch object; returns undefined to ignore garbage. */
   decode: (raw: unknown) => T | undefined;
   logger: Logger;
@@ -22,8 +36,10 @@ export interface InformerOptions<T extends KubernetesObject> {
   watchTimeoutSeconds?: number;
   /** No bytes (events or bookmarks) for this long means the watch is stuck: restart it. */
   stallMs?: number;
+  /** Cap of the restart backoff (default 2 s). */
   maxBackoffMs?: number;
   onRestart?: (reason: string) => void;
+  clock?: Clock;
 }
 
 export type Handler<T> = (object: T, old?: T) => void;
@@ -31,9 +47,19 @@ export type Handler<T> = (object: T, old?: T) => void;
 type Key = string;
 const keyOf = (o: KubernetesObject): Key => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
 
+/**
+ * Restart delay after `failures` failures in a row: 200 ms doubled per failure (12 times at most), capped at
+ * `maxMs`, then between half and all of that at random. Short on purpose: a drain has a deadline, and the API
+ * server coming back should be noticed within seconds.
+ */
+function restartDelay(failures: number, maxMs = 2_000): number {
+  return jitter(backoffDelay(Math.min(failures, 12), { baseMs: 200, maxMs }) / 2, 1);
+}
+
 export class Informer<T extends KubernetesObject> {
   readonly name: string;
   private readonly options: InformerOptions<T>;
+  private readonly clock: Clock;
   private readonly store = new Map<Key, T>();
   private readonly handlers = {
     add: new Set<Handler<T>>(),
@@ -43,18 +69,20 @@ export class Informer<T extends KubernetesObject> {
   private resourceVersion = "";
   private synced = false;
   private stopped = true;
-  private abort: AbortController | undefined;
-  private lastActivity = Date.now();
+  private abort: { abort(): void } | undefined;
+  private lastActivity: number;
   private failures = 0;
   /** Bumped for every watch started or abandoned, so callbacks of a superseded watch are ignored. */
   private generation = 0;
-  private watchdog: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private watchdog: Timer | undefined;
+  private retryTimer: Timer | undefined;
   private readonly syncWaiters: Array<() => void> = [];
 
   constructor(options: InformerOptions<T>) {
     this.options = options;
     this.name = options.name;
+    this.clock = options.clock ?? systemClock;
+    this.lastActivity = this.clock.now();
   }
 
   on(event: "add" | "update" | "delete", handler: Handler<T>): void {
@@ -83,23 +111,22 @@ export class Informer<T extends KubernetesObject> {
     if (!this.stopped) return;
     this.stopped = false;
     const stallMs = this.options.stallMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 60) * 1000;
-    this.watchdog = setInterval(
-      () => {
-        if (this.abort !== undefined && Date.now() - this.lastActivity > stallMs) {
-          this.restart(`no watch activity for ${stallMs} ms`);
-        }
-      },
-      Math.min(stallMs, 10_000),
-    );
-    this.watchdog.unref();
+    const period = Math.min(stallMs, 10_000);
+    const tick = (): void => {
+      this.watchdog = this.clock.setTimer(period, tick);
+      if (this.abort !== undefined && this.clock.now() - this.lastActivity > stallMs) {
+        this.restart(`no watch activity for ${stallMs} ms`);
+      }
+    };
+    this.watchdog = this.clock.setTimer(period, tick);
     void this.run();
   }
 
   stop(): void {
     this.stopped = true;
     this.generation++;
-    clearInterval(this.watchdog);
-    clearTimeout(this.retryTimer);
+    this.watchdog?.cancel();
+    this.retryTimer?.cancel();
     this.abort?.abort();
     this.abort = undefined;
   }
@@ -116,19 +143,13 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private scheduleRun(delayMs: number): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.run(), delayMs);
-  }
-
-  private backoffMs(): number {
-    // Short on purpose: a drain has a deadline, and the API server coming back should be noticed within seconds.
-    const max = this.options.maxBackoffMs ?? 2_000;
-    return Math.min(max, 200 * 2 ** Math.min(this.failures, 12)) * (0.5 + Math.random() / 2);
+    this.retryTimer?.cancel();
+    this.retryTimer = this.clock.setTimer(delayMs, () => void this.run());
   }
 
   private fail(reason: string, error: unknown): void {
     this.failures++;
-    const delay = this.backoffMs();
+    const delay = restartDelay(this.failures, this.options.maxBackoffMs);
     this.options.logger.warn(
       { informer: this.name, reason, err: describe(error), retryMs: Math.round(delay) },
       "informer error",
@@ -195,12 +216,12 @@ export class Informer<T extends KubernetesObject> {
       timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
     };
     if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
-    this.lastActivity = Date.now();
+    this.lastActivity = this.clock.now();
     let gone = false;
     const generation = ++this.generation;
     const onEvent = (type: string, raw: unknown) => {
       if (generation !== this.generation) return;
-      this.lastActivity = Date.now();
+      this.lastActivity = this.clock.now();
       if (type === "ERROR") {
         if (statusCodeOf(raw) === 410) gone = true;
         return;
@@ -238,12 +259,7 @@ export class Informer<T extends KubernetesObject> {
       }
     };
     try {
-      const controller = await new Watch(this.options.kubeConfig).watch(
-        this.options.path,
-        query,
-        onEvent,
-        onDone,
-      );
+      const controller = await this.options.watch(query, onEvent, onDone);
       if (this.stopped || generation !== this.generation) controller.abort();
       else this.abort = controller;
     } catch (error) {

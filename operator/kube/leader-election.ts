@@ -1,45 +1,72 @@
 // Leader election on a coordination.k8s.io Lease, following client-go's leaderelection: acquire, renew, release.
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { jitter } from "../runtime/backoff.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
 import { isConflict, isNotFound } from "./api-errors.ts";
 
-export interface LeaderElectionOptions {
-  api: CoordinationV1Api;
+/** The Lease calls the elector makes. */
+export type LeaseApi = Pick<
+  CoordinationV1Api,
+  "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease"
+>;
+
+/** client-go's leaderelection.JitterFactor: a candidate retries after 1 to 2.2 retry periods. */
+export const JITTER_FACTOR = 1.2;
+
+export interface LeaderElectionTiming {
+  /** How long a lease holds without renewal before others may take it. */
+  leaseDurationMs: number;
+  /** How long the leader keeps trying to renew before it steps down. */
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export interface LeaderElectionOptions extends LeaderElectionTiming {
+  api: LeaseApi;
   namespace: string;
   name: string;
   identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
   logger: Logger;
   onStartedLeading: () => void;
   onStoppedLeading: () => void;
+  clock?: Clock;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
+/**
+ * Throws unless leaseDuration > renewDeadline > JITTER_FACTOR x retryPeriod > 0, as client-go's NewLeaderElector
+ * does: a leader gives up before its lease can expire, and gets at least one retry before it gives up.
+ */
+export function validateLeaderElectionTiming(timing: LeaderElectionTiming): void {
+  const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = timing;
+  const problems = Object.entries({ leaseDurationMs, renewDeadlineMs, retryPeriodMs })
+    .filter(([, ms]) => !(Number.isFinite(ms) && ms > 0))
+    .map(([name, ms]) => `${name} (${ms}) must be greater than 0`);
+  if (!(leaseDurationMs > renewDeadlineMs))
+    problems.push(
+      `leaseDurationMs (${leaseDurationMs}) must be greater than renewDeadlineMs (${renewDeadlineMs})`,
     );
-  });
-const jitter = (ms: number) => ms * (1 + Math.random() * 1.2);
+  if (!(renewDeadlineMs > JITTER_FACTOR * retryPeriodMs))
+    problems.push(
+      `renewDeadlineMs (${renewDeadlineMs}) must be greater than ${JITTER_FACTOR} x retryPeriodMs (${retryPeriodMs})`,
+    );
+  if (problems.length > 0) throw new Error(`invalid leader election timing: ${problems.join("; ")}`);
+}
 
 export class LeaderElector {
   private readonly o: LeaderElectionOptions;
+  private readonly clock: Clock;
   private readonly stop = new AbortController();
   private leading = false;
   /** The last record seen and when we saw it change: expiry is judged on our own clock, like client-go. */
   private observed: { raw: string; at: number } | undefined;
   private lease: V1Lease | undefined;
 
+  /** Throws when the timing breaks client-go's rule (see validateLeaderElectionTiming). */
   constructor(options: LeaderElectionOptions) {
+    validateLeaderElectionTiming(options);
     this.o = options;
+    this.clock = options.clock ?? systemClock;
   }
 
   isLeader(): boolean {
@@ -50,19 +77,19 @@ export class LeaderElector {
   async run(): Promise<void> {
     const { retryPeriodMs, renewDeadlineMs } = this.o;
     while (!this.stop.signal.aborted && !(await this.tryAcquireOrRenew())) {
-      await sleep(jitter(retryPeriodMs), this.stop.signal);
+      await this.pause(jitter(retryPeriodMs, JITTER_FACTOR));
     }
     if (this.stop.signal.aborted) return;
     this.leading = true;
     this.o.logger.info({ lease: this.o.name, identity: this.o.identity }, "became leader");
     this.o.onStartedLeading();
-    let lastRenew = Date.now();
+    let lastRenew = this.clock.now();
     while (!this.stop.signal.aborted) {
-      await sleep(retryPeriodMs, this.stop.signal);
+      await this.pause(retryPeriodMs);
       if (this.stop.signal.aborted) break;
       if (await this.tryAcquireOrRenew()) {
-        lastRenew = Date.now();
-      } else if (Date.now() - lastRenew > renewDeadlineMs) {
+        lastRenew = this.clock.now();
+      } else if (this.clock.now() - lastRenew > renewDeadlineMs) {
         this.o.logger.error(
           { lease: this.o.name },
           "failed to renew the lease within the renew deadline; stepping down",
@@ -74,6 +101,11 @@ export class LeaderElector {
       this.leading = false;
       this.o.onStoppedLeading();
     }
+  }
+
+  /** Waits `ms`, or less when stopped (the loops then see the aborted signal). */
+  private pause(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.stop.signal).catch(() => undefined);
   }
 
   /** Stops campaigning and renewing but keeps the lease, as a crashed replica would (others wait for it to expire). */
@@ -93,7 +125,12 @@ export class LeaderElector {
         name: this.o.name,
         body: {
           ...this.lease,
-          spec: { ...spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: new V1MicroTime() },
+          spec: {
+            ...spec,
+            holderIdentity: "",
+            leaseDurationSeconds: 1,
+            renewTime: new V1MicroTime(this.clock.now()),
+          },
         },
       });
       this.o.logger.info({ lease: this.o.name }, "lease released");
@@ -105,7 +142,7 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.o;
-    const now = new V1MicroTime();
+    const now = new V1MicroTime(this.clock.now());
     const durationSeconds = Math.ceil(this.o.leaseDurationMs / 1000);
     try {
       let current: V1Lease;
@@ -130,9 +167,10 @@ export class LeaderElector {
       }
       const spec = current.spec ?? {};
       const raw = JSON.stringify(spec);
-      if (this.observed?.raw !== raw) this.observed = { raw, at: Date.now() };
+      if (this.observed?.raw !== raw) this.observed = { raw, at: this.clock.now() };
       const holder = spec.holderIdentity ?? "";
-      const expired = this.observed.at + (spec.leaseDurationSeconds ?? durationSeconds) * 1000 < Date.now();
+      const expired =
+        this.observed.at + (spec.leaseDurationSeconds ?? durationSeconds) * 1000 < this.clock.now();
       if (holder !== "" && holder !== identity && !expired) return false;
       const mine = holder === identity;
       this.lease = await api.replaceNamespacedLease({
@@ -149,7 +187,7 @@ export class LeaderElector {
           },
         },
       });
-      this.observed = { raw: JSON.stringify(this.lease.spec ?? {}), at: Date.now() };
+      this.observed = { raw: JSON.stringify(this.lease.spec ?? {}), at: this.clock.now() };
       return true;
     } catch (error) {
       if (!isConflict(error)) this.o.logger.warn({ lease: name, err: String(error) }, "lease update failed");

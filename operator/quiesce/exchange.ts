@@ -1,16 +1,31 @@
 // One bounded HTTP exchange with a pod: a single IP, no redirects, no pooling, a deadline and a body-size cap.
 import http from "node:http";
 import https from "node:https";
+import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
 
+/** @deprecated Pass a Clock; this shape is read until quiesce/client.ts passes one. */
 export type Timers = {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 };
 
+/** @deprecated systemClock. */
 export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (callback, ms) => systemClock.setTimer(ms, callback),
+  clearTimeout: (handle) => (handle as Timer).cancel(),
 };
+
+type TimerClock = Pick<Clock, "setTimer">;
+
+function asClock(timers: TimerClock | Timers): TimerClock {
+  if ("setTimer" in timers) return timers;
+  return {
+    setTimer(ms, fn) {
+      const handle = timers.setTimeout(fn, ms);
+      return { cancel: () => timers.clearTimeout(handle) };
+    },
+  };
+}
 
 export type ExchangeRequest = {
   https: boolean;
@@ -31,20 +46,23 @@ export type ExchangeResult =
 
 const MAX_HEADER_BYTES = 16 * 1024;
 
-export function exchange(request: ExchangeRequest, timers: Timers = systemTimers): Promise<ExchangeResult> {
+export function exchange(
+  request: ExchangeRequest,
+  clock: TimerClock | Timers = systemClock,
+): Promise<ExchangeResult> {
+  const deadlines = asClock(clock);
   return new Promise((resolve) => {
     let settled = false;
     let req: http.ClientRequest | undefined;
     const finish = (result: ExchangeResult): void => {
       if (settled) return;
       settled = true;
-      timers.clearTimeout(timer);
+      timer.cancel();
       req?.destroy(); // frees the socket at once; nothing more is read
       resolve(result);
     };
-    const timer = timers.setTimeout(
-      () => finish({ kind: "timeout", message: `no complete response within ${request.timeoutMs} ms` }),
-      request.timeoutMs,
+    const timer = deadlines.setTimer(request.timeoutMs, () =>
+      finish({ kind: "timeout", message: `no complete response within ${request.timeoutMs} ms` }),
     );
     const options: https.RequestOptions = {
       host: request.ip,

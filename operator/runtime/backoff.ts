@@ -1,4 +1,4 @@
-// Exponential backoff: a delay per attempt, and per-key failure counting like client-go's ItemExponentialFailureRateLimiter.
+// Exponential backoff: a delay per attempt, jitter, and per-key failure counting like client-go's ItemExponentialFailureRateLimiter.
 
 export interface BackoffOptions {
   /** Delay after the first failure (client-go: 5 ms). */
@@ -17,6 +17,11 @@ export function backoffDelay(failures: number, options: BackoffOptions = DEFAULT
   const n = Math.max(0, Math.floor(failures));
   const delay = options.baseMs * factor ** n;
   return Number.isFinite(delay) ? Math.min(options.maxMs, delay) : options.maxMs;
+}
+
+/** `ms` plus up to `maxFactor` times `ms` more, at random, like client-go's wait.Jitter. */
+export function jitter(ms: number, maxFactor: number, random: () => number = Math.random): number {
+  return ms + ms * maxFactor * random();
 }
 
 /** Counts failures per key; `when` returns the next delay and counts one more failure. */

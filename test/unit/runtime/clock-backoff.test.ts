@@ -1,6 +1,6 @@
-// Fake clock ordering and abortable sleep; exponential backoff bounds.
+// Fake clock ordering and abortable sleep; exponential backoff bounds and jitter.
 import { describe, expect, it } from "vitest";
-import { backoffDelay, ItemBackoff } from "../../../operator/runtime/backoff.ts";
+import { backoffDelay, ItemBackoff, jitter } from "../../../operator/runtime/backoff.ts";
 import { FakeClock } from "../../../operator/runtime/clock.ts";
 
 describe("FakeClock", () => {
@@ -39,6 +39,21 @@ describe("backoff", () => {
     expect([0, 1, 2, 3].map((n) => backoffDelay(n))).toEqual([5, 10, 20, 40]);
     expect(backoffDelay(40)).toBe(1_000_000);
     expect(backoffDelay(5000)).toBe(1_000_000);
+  });
+
+  it("gives a capped delay per attempt for any base (the removal recorder's 200 ms doubling to 5 s)", () => {
+    const delays = [1, 2, 3, 4, 5, 6].map((attempt) => backoffDelay(attempt, { baseMs: 200, maxMs: 5_000 }));
+    expect(delays).toEqual([400, 800, 1600, 3200, 5000, 5000]);
+  });
+
+  it("jitters like client-go's wait.Jitter: from the delay up to (1 + factor) times it", () => {
+    expect(jitter(2_000, 1.2, () => 0)).toBe(2_000);
+    expect(jitter(2_000, 1.2, () => 0.5)).toBe(3_200);
+    for (let i = 0; i < 100; i++) {
+      const ms = jitter(1_000, 1);
+      expect(ms).toBeGreaterThanOrEqual(1_000);
+      expect(ms).toBeLessThan(2_000);
+    }
   });
 
   it("counts failures per key and forgets them", () => {

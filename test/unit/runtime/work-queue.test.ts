@@ -2,18 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../operator/runtime/clock.ts";
 import { type ReconcileResult, WorkQueue } from "../../../operator/runtime/work-queue.ts";
-
-/** Lets pending promise callbacks run, until `cond` holds (fails after a real-time deadline). */
-async function until(cond: () => boolean, what: string, deadlineMs = 2000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
+import { expectDueAfter, settle, until } from "./settle.ts";
 
 function deferred() {
   let resolve!: (r: ReconcileResult) => void;
@@ -180,7 +169,7 @@ describe("WorkQueue", () => {
     expect(times).toEqual([0, 250, 500]);
   });
 
-  it("backs off failures exponentially per key and resets after success or forget", async () => {
+  it("backs off failures exponentially per key, retrying at each delay on the fake clock, and resets after success or forget", async () => {
     const clock = new FakeClock();
     const times: number[] = [];
     let fail = true;
@@ -198,10 +187,8 @@ describe("WorkQueue", () => {
     });
     q.start();
     q.add("x");
-    for (let i = 1; i <= 5; i++) {
-      await until(() => retries.length === i, `failure ${i}`);
-      clock.advance(retries[i - 1] ?? 0);
-    }
+    await until(() => retries.length === 1, "failure 1");
+    for (const delay of [5, 10, 20, 40, 40]) await expectDueAfter(clock, delay, () => times.length, "retry");
     await until(() => retries.length === 6, "failure 6");
     expect(retries).toEqual([5, 10, 20, 40, 40, 40]);
     expect(times).toEqual([0, 5, 15, 35, 75, 115]);
