@@ -7,11 +7,16 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { z } from "zod";
-import { type Lab, startLab } from "../demo/environment.ts";
+import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
+import {
+  counterSum,
+  diffBuckets,
+  histogramBuckets,
+  histogramQuantile,
+} from "../../test/harness/report/prometheus.ts";
+import { WAYS, type Way } from "../../test/scenarios/ways.ts";
 import { BENCH_PROFILE } from "../demo/profile.ts";
 import { deleteWay, prepareWay, runRollout } from "../demo/rollout.ts";
-import { WAYS, type Way } from "../demo/ways.ts";
-import { counterSum, diffBuckets, histogramBuckets, histogramQuantile } from "./prometheus.ts";
 import { aggregateScenario, type RunMetrics, runMetrics, type ScenarioResult } from "./run-metrics.ts";
 import { summaryTable } from "./summary-table.ts";
 
@@ -45,7 +50,7 @@ async function sdkOverhead(): Promise<unknown> {
 async function main(): Promise<void> {
   const profile = BENCH_PROFILE;
   const began = Date.now();
-  lab = await startLab({ dir: RUN_DIR, nodes: 2, say: log });
+  lab = await startEnvironment({ dir: RUN_DIR, clean: true, nodes: 2, operator: {}, say: log });
   const perWay = new Map<Way, RunMetrics[]>(WAYS.map((w) => [w, []]));
   const opSamples = new Map<Way, { cpu: number; api: number; calls: number; buckets: [number, number][] }>();
   for (let run = 1; run <= env.BENCH_RUNS; run++) {

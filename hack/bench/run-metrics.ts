@@ -1,7 +1,7 @@
 // Pure: the numbers of one rollout run (loss, rollout vs ideal, endpoint and deletion latencies) and their aggregate.
-import type { RolloutRun } from "../demo/rollout.ts";
-import type { Way } from "../demo/ways.ts";
-import { idealRolloutMs, median } from "./ideal.ts";
+import { idealRolloutMs, median } from "../../test/harness/report/ideal.ts";
+import type { RolloutRun } from "../../test/harness/report/rollout-run.ts";
+import type { Way } from "../../test/scenarios/ways.ts";
 
 export interface RunMetrics {
   requests: number;

@@ -6,12 +6,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { V1Deployment } from "@kubernetes/client-node";
 import { z } from "zod";
+import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
 import { ChildProcessRunner, ensurePodNetwork, LightRunner } from "../../test/harness/node-agent/index.ts";
+import { processUsage } from "../../test/harness/operator-process.ts";
+import { counterSum } from "../../test/harness/report/prometheus.ts";
 import { appDeployment, samplePolicySpec } from "../../test/scenarios/manifests.ts";
 import { createPolicy } from "../../test/scenarios/workloads.ts";
-import { type Lab, startLab } from "../demo/environment.ts";
-import { processUsage } from "../demo/operator-process.ts";
-import { counterSum } from "./prometheus.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = z
@@ -53,9 +53,11 @@ async function main(): Promise<void> {
   const total = env.SCALE_DEPLOYMENTS * env.SCALE_REPLICAS;
   let light: LightRunner | undefined;
   await mkdir(RUN_DIR, { recursive: true });
-  lab = await startLab({
+  lab = await startEnvironment({
     dir: RUN_DIR,
+    clean: true,
     nodes: 4,
+    operator: {},
     say: log,
     runner: async () => {
       const network = await ensurePodNetwork();

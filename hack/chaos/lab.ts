@@ -1,15 +1,9 @@
-// The chaos lab: control plane, node agent, CRDs, and two operator replicas with leader election behind a webhook
-// balancer (ready replicas only, like a Service), reaching the API server through a proxy that can cut their connections.
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+// The chaos lab: the test environment (control plane, node agent, CRDs) and two operator replicas with leader
+// election behind a webhook balancer (ready replicas only, like a Service), reaching the API server through a proxy
+// that can cut their connections.
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-} from "@kubernetes/client-node";
-import { destination, pino } from "pino";
+import { CoordinationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import {
   buildWebhookConfigurations,
   generateWebhookCertificates,
@@ -17,11 +11,10 @@ import {
   removeWebhookConfigurations,
   writeWebhookCertificates,
 } from "../../operator/webhooks/index.ts";
-import { startNodeAgent } from "../../test/harness/node-agent/index.ts";
+import type { ControlPlane } from "../../test/harness/control-plane/control-plane.ts";
+import { freePorts } from "../../test/harness/control-plane/ports.ts";
+import { startEnvironment } from "../../test/harness/environment.ts";
 import type { Apis } from "../../test/scenarios/workloads.ts";
-import { type ControlPlane, startControlPlane } from "../cluster/control-plane.ts";
-import { installCrds } from "../cluster/crds.ts";
-import { freePorts } from "../cluster/ports.ts";
 import { LEASE, type Replicas, startReplicas } from "./replicas.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 
@@ -37,7 +30,7 @@ export interface ChaosLab {
 }
 
 export interface ChaosLabOptions {
-  repo: string;
+  /** Run directory (wiped first). */
   dir: string;
   /** e.g. ["--lease-duration-seconds=4", ...]. */
   leaseArgs: readonly string[];
@@ -45,44 +38,21 @@ export interface ChaosLabOptions {
 }
 
 export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
-  await rm(o.dir, { recursive: true, force: true });
-  const logs = join(o.dir, "logs");
-  await mkdir(logs, { recursive: true });
-  const stops: (() => Promise<unknown>)[] = [];
-  const stop = async () => {
-    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
-  };
+  const env = await startEnvironment({ dir: o.dir, clean: true, nodes: 2, say: o.say });
+  const { plane, kc, apis, stop } = env;
+  const logs = join(env.dir, "logs");
   try {
-    o.say("starting the control plane...");
-    const plane = await startControlPlane({ dir: join(o.dir, "cp") });
-    stops.push(() => plane.stop());
-    const kc = new KubeConfig();
-    kc.loadFromFile(plane.kubeconfigPath);
-    const apis: Apis = {
-      core: kc.makeApiClient(CoreV1Api),
-      apps: kc.makeApiClient(AppsV1Api),
-      custom: kc.makeApiClient(CustomObjectsApi),
-    };
-    o.say("starting the node agent, installing the CRDs...");
-    const agent = await startNodeAgent({
-      kubeConfig: kc,
-      nodes: 2,
-      logDir: join(o.dir, "pods"),
-      logger: pino({ level: "info" }, destination({ dest: join(logs, "node-agent.log"), sync: false })),
-    });
-    stops.push(() => agent.stop());
-    await installCrds(plane.kubeconfigPath);
     await apis.core.createNamespace({ body: { metadata: { name: LEASE.namespace } } });
 
     const apiPort = Number(new URL(plane.server).port);
     const apiProxy = await startTcpProxy(() => [{ host: "127.0.0.1", port: apiPort }]);
-    stops.push(() => apiProxy.close());
-    const operatorKubeconfig = join(o.dir, "operator-kubeconfig");
+    env.onStop(() => apiProxy.close());
+    const operatorKubeconfig = join(env.dir, "operator-kubeconfig");
     const text = await readFile(plane.kubeconfigPath, "utf8");
     await writeFile(operatorKubeconfig, text.replaceAll(plane.server, `https://127.0.0.1:${apiProxy.port}`));
 
     // One certificate for every replica (as the chart's Secret), so the balancer can send a call to any of them.
-    const certDir = join(o.dir, "webhook-certs");
+    const certDir = join(env.dir, "webhook-certs");
     const certs = await generateWebhookCertificates({ dnsNames: ["localhost"] });
     await writeWebhookCertificates(certDir, certs);
     const [web0, web1, health0, health1] = await freePorts(4);
@@ -98,15 +68,14 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
         );
       });
     }, 250);
-    stops.push(async () => clearInterval(probe));
+    env.onStop(async () => clearInterval(probe));
     const balancer = await startTcpProxy(() =>
       webhookPorts.filter((_, i) => ready.has(i)).map((port) => ({ host: "127.0.0.1", port })),
     );
-    stops.push(() => balancer.close());
+    env.onStop(() => balancer.close());
 
     o.say("starting two operator replicas (leader election)...");
     const replicas = startReplicas({
-      repo: o.repo,
       logDir: logs,
       kubeconfigPath: operatorKubeconfig,
       certDir,
@@ -115,7 +84,7 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
       leaseArgs: o.leaseArgs,
       coordination: kc.makeApiClient(CoordinationV1Api),
     });
-    stops.push(async () => {
+    env.onStop(async () => {
       await replicas.stop();
       await removeWebhookConfigurations(kc);
     });
@@ -128,7 +97,7 @@ export async function startChaosLab(o: ChaosLabOptions): Promise<ChaosLab> {
         excludedNamespaces: [LEASE.namespace],
       }),
     );
-    return { dir: o.dir, plane, kc, apis, apiProxy, replicas, stop };
+    return { dir: env.dir, plane, kc, apis, apiProxy, replicas, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -63,7 +63,6 @@ process.on("SIGINT", () => {
 async function main(): Promise<void> {
   const began = Date.now();
   lab = await startChaosLab({
-    repo: REPO,
     dir: env.CHAOS_DIR,
     leaseArgs: [
       `--lease-duration-seconds=${LEASE.durationSeconds}`,

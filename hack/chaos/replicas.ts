@@ -1,15 +1,12 @@
 // The operator as N child processes with leader election, each slot restarted when its process exits (as a kubelet
 // would); kills the current leader on demand and samples every process's peak RSS.
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { CoordinationV1Api } from "@kubernetes/client-node";
-import { processUsage } from "../demo/operator-process.ts";
+import { type OperatorProcess, spawnOperatorProcess } from "../../test/harness/operator-process.ts";
 
 export const LEASE = { namespace: "quiesce-system", name: "quiesce-operator" };
 
 export interface ReplicaOptions {
-  repo: string;
   logDir: string;
   kubeconfigPath: string;
   certDir: string;
@@ -25,7 +22,7 @@ interface Slot {
   index: number;
   generation: number;
   identity: string;
-  child?: ChildProcess;
+  process?: OperatorProcess;
   exited: boolean;
 }
 
@@ -47,7 +44,6 @@ export interface Replicas {
 }
 
 export function startReplicas(o: ReplicaOptions): Replicas {
-  const node = join(o.repo, "node_modules", ".bin", "node");
   let stopping = false;
   let paused = false;
   let peak = 0;
@@ -62,31 +58,24 @@ export function startReplicas(o: ReplicaOptions): Replicas {
   const launch = (slot: Slot) => {
     slot.generation++;
     slot.identity = `replica-${slot.index}-${slot.generation}`;
-    const out = openSync(join(o.logDir, `operator-${slot.index}.log`), "a");
-    const child = spawn(
-      node,
-      [
-        join(o.repo, "operator", "cli", "main.ts"),
-        "run",
-        `--kubeconfig=${o.kubeconfigPath}`,
+    const child = spawnOperatorProcess({
+      kubeconfigPath: o.kubeconfigPath,
+      logFile: join(o.logDir, `operator-${slot.index}.log`),
+      webhookConfig: "none",
+      webhookPort: o.webhookPorts[slot.index] ?? 0,
+      healthPort: o.healthPorts[slot.index] ?? 0,
+      args: [
         `--namespace=${LEASE.namespace}`,
-        "--webhook-config=none",
-        "--webhook-host=127.0.0.1",
-        `--webhook-port=${o.webhookPorts[slot.index]}`,
         `--webhook-cert-dir=${o.certDir}`,
-        "--health-host=127.0.0.1",
-        `--health-port=${o.healthPorts[slot.index]}`,
         "--leader-elect=true",
         `--lease-name=${LEASE.name}`,
         `--identity=${slot.identity}`,
         ...o.leaseArgs,
       ],
-      { cwd: o.repo, stdio: ["ignore", out, out] },
-    );
-    closeSync(out);
-    slot.child = child;
+    });
+    slot.process = child;
     slot.exited = false;
-    child.once("exit", () => {
+    void child.exited.then(() => {
       slot.exited = true;
       if (stopping || paused) return;
       restarts++;
@@ -99,9 +88,8 @@ export function startReplicas(o: ReplicaOptions): Replicas {
 
   const sampler = setInterval(() => {
     for (const slot of slots) {
-      const pid = slot.child?.pid;
-      if (pid === undefined || slot.exited) continue;
-      processUsage(pid).then(
+      if (slot.process === undefined || slot.exited) continue;
+      slot.process.usage().then(
         (u) => {
           peak = Math.max(peak, u.peakRssBytes);
         },
@@ -118,15 +106,13 @@ export function startReplicas(o: ReplicaOptions): Replicas {
       return undefined;
     }
   };
-  /** Signals a live slot's process and waits for it to exit (SIGKILL after 15 s if it does not). */
-  const end = async (slot: Slot, signal: NodeJS.Signals) => {
-    const child = slot.child;
+  /** SIGKILLs a live slot's process, or stops it (SIGTERM, SIGKILL after 15 s), and waits for it to exit. */
+  const end = async (slot: Slot, signal: "SIGKILL" | "SIGTERM") => {
+    const child = slot.process;
     if (child === undefined || slot.exited) return;
-    const gone = new Promise<void>((r) => child.once("exit", () => r()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await gone;
-    clearTimeout(timer);
+    if (signal === "SIGTERM") return await child.stop(15_000);
+    child.kill("SIGKILL");
+    await child.exited;
   };
   const slotOf = (identity: string) => slots.find((s) => s.identity === identity && !s.exited);
 
@@ -137,11 +123,11 @@ export function startReplicas(o: ReplicaOptions): Replicas {
       const slot = id === undefined ? undefined : slotOf(id);
       if (slot === undefined) return undefined;
       // Its last RSS reading before it goes.
-      const pid = slot.child?.pid;
-      if (pid !== undefined) {
-        peak = Math.max(peak, (await processUsage(pid).catch(() => ({ peakRssBytes: 0 }))).peakRssBytes);
+      const child = slot.process;
+      if (child !== undefined) {
+        peak = Math.max(peak, (await child.usage().catch(() => ({ peakRssBytes: 0 }))).peakRssBytes);
       }
-      slot.child?.kill("SIGKILL");
+      child?.kill("SIGKILL");
       return id;
     },
     healthPort: (identity) => {

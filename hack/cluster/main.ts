@@ -5,9 +5,8 @@ import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { z } from "zod";
+import { startEnvironment } from "../../test/harness/environment.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
-import { startControlPlane } from "./control-plane.ts";
-import { startLocalNodes } from "./nodes.ts";
 
 const Flags = z.object({
   dir: z.string().min(1),
@@ -41,18 +40,13 @@ const holdsWithin = (check: () => Promise<boolean> | boolean, timeoutMs: number,
   );
 
 async function serve(dir: string, nodes: number): Promise<void> {
-  const runDir = join(dir, "run");
-  await rm(runDir, { recursive: true, force: true });
-  await mkdir(runDir, { recursive: true });
   try {
-    const plane = await startControlPlane({ dir: runDir });
-    const agent =
-      nodes > 0 ? await startLocalNodes(plane.kubeconfigPath, nodes, join(runDir, "pods")) : undefined;
-    await copyFile(plane.kubeconfigPath, join(dir, "kubeconfig"));
-    await writeFile(join(dir, "ready"), `${plane.server}\n`);
+    // No CRDs: a cluster-up user installs what they test (kubectl apply -f crds/, or the chart).
+    const lab = await startEnvironment({ dir: join(dir, "run"), clean: true, nodes, crds: false });
+    await copyFile(lab.kubeconfigPath, join(dir, "kubeconfig"));
+    await writeFile(join(dir, "ready"), `${lab.plane.server}\n`);
     const shutdown = async () => {
-      await agent?.stop();
-      await plane.stop();
+      await lab.stop();
       await rm(join(dir, "ready"), { force: true });
       process.exit(0);
     };

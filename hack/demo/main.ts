@@ -2,14 +2,15 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Lab, startLab } from "./environment.ts";
+import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
+import { progressWriter } from "../../test/harness/report/progress.ts";
+import type { RolloutRun } from "../../test/harness/report/rollout-run.ts";
+import { comparisonTable } from "../../test/harness/report/table.ts";
+import { timelineSvg } from "../../test/harness/report/timeline-svg.ts";
+import { WAY_LABELS, WAYS } from "../../test/scenarios/ways.ts";
 import { DEMO_PROFILE } from "./profile.ts";
-import { progressWriter } from "./progress.ts";
 import { reportHtml } from "./report-html.ts";
-import { prepareWay, type RolloutRun, runRollout } from "./rollout.ts";
-import { comparisonTable } from "./table.ts";
-import { timelineSvg } from "./timeline-svg.ts";
-import { WAY_LABELS, WAYS } from "./ways.ts";
+import { prepareWay, runRollout } from "./rollout.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OUT = resolve(process.env.DEMO_DIR ?? join(REPO, ".demo"));
@@ -38,7 +39,13 @@ async function main(): Promise<void> {
   const began = Date.now();
   const profile = DEMO_PROFILE;
   await mkdir(OUT, { recursive: true });
-  lab = await startLab({ dir: RUN_DIR, nodes: 2, say: (l) => progress.line(l) });
+  lab = await startEnvironment({
+    dir: RUN_DIR,
+    clean: true,
+    nodes: 2,
+    operator: {},
+    say: (l) => progress.line(l),
+  });
   progress.line(`deploying the sample app (${profile.replicas} replicas) three times: ${WAYS.join(", ")}...`);
   const namespaces = await Promise.all(WAYS.map((way) => prepareWay(lab!, way, profile)));
   const runs: RolloutRun[] = [];

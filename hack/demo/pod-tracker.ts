@@ -1,30 +1,8 @@
 // Watches the scenario's pods and keeps each one's timeline (state segments, removal, endpoints, drain, deletion).
 import { CoreV1Api, type KubeConfig, makeInformer, type V1Pod } from "@kubernetes/client-node";
+import { drainFinished, podStateOf } from "../../test/harness/report/pod-state.ts";
+import type { PodTimeline } from "../../test/harness/report/rollout-run.ts";
 import type { EndpointFollower } from "../../test/harness/traffic/index.ts";
-import { drainFinished, type PodState, podStateOf } from "./pod-state.ts";
-
-export interface Segment {
-  state: PodState;
-  from: number;
-  to?: number;
-}
-
-export interface PodTimeline {
-  name: string;
-  ip?: string;
-  /** Existed before the rollout began (it is one of the pods being replaced). */
-  old: boolean;
-  createdAt: number;
-  readyAt?: number;
-  /** First sign of removal: the operator's drain state, or the deletion timestamp. */
-  removalAt?: number;
-  outOfEndpointsAt?: number;
-  drainedAt?: number;
-  deletedAt?: number;
-  goneAt?: number;
-  inFlight?: number;
-  segments: Segment[];
-}
 
 export interface PodTracker {
   pods(): PodTimeline[];

@@ -1,7 +1,7 @@
 // Pure: the self-contained HTML report (table, timeline SVG, failure reasons) of a demo run.
-import type { RolloutRun } from "./rollout.ts";
-import { timelineSvg } from "./timeline-svg.ts";
-import { WAY_LABELS } from "./ways.ts";
+import type { RolloutRun } from "../../test/harness/report/rollout-run.ts";
+import { timelineSvg } from "../../test/harness/report/timeline-svg.ts";
+import { WAY_LABELS } from "../../test/scenarios/ways.ts";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 

@@ -1,51 +1,27 @@
 // Runs one way's rollout under load: prepare the app, drive traffic, restart the Deployment, record what happened.
+import type { Environment } from "../../test/harness/environment.ts";
+import type { RolloutRun, Tick } from "../../test/harness/report/rollout-run.ts";
 import {
   type RequestOutcome,
   startLoad,
   startTrafficClient,
   summarize,
-  type TrafficSummary,
 } from "../../test/harness/traffic/index.ts";
 import { APP_PORT } from "../../test/scenarios/manifests.ts";
+import { type Way, wayApp, wayPolicy } from "../../test/scenarios/ways.ts";
 import {
   createApp,
   createPolicy,
   rolloutRestart,
   waitRolloutComplete,
 } from "../../test/scenarios/workloads.ts";
-import type { Lab } from "./environment.ts";
-import { type PodTimeline, trackPods } from "./pod-tracker.ts";
+import { trackPods } from "./pod-tracker.ts";
 import type { Profile } from "./profile.ts";
-import { type Way, wayApp, wayPolicy } from "./ways.ts";
 
 export const APP = "web";
 
-export interface RolloutRun {
-  way: Way;
-  namespace: string;
-  replicas: number;
-  startedAt: number;
-  finishedAt: number;
-  summary: TrafficSummary;
-  /** Start times (epoch ms) and reasons of failed requests. */
-  failures: { at: number; reason: string; class: "short" | "long" }[];
-  /** Per endpoint IP, the latest end of any request sent to it (for each pod's real drain time). */
-  lastEndByIp: Record<string, number>;
-  pods: PodTimeline[];
-}
-
-export interface Tick {
-  way: Way;
-  phase: "warming up" | "rolling out" | "finishing";
-  rolloutStartedAt?: number;
-  pods: PodTimeline[];
-  sent: number;
-  failed: number;
-  replicas: number;
-}
-
 /** Creates the namespace, the policy (operator way) and the app; resolves when every replica is Ready. */
-export async function prepareWay(lab: Lab, way: Way, profile: Profile, suffix = ""): Promise<string> {
+export async function prepareWay(lab: Environment, way: Way, profile: Profile, suffix = ""): Promise<string> {
   const namespace = `${way}${suffix}`;
   await lab.apis.core.createNamespace({ body: { metadata: { name: namespace } } });
   const policy = wayPolicy(way, profile.maxSurge);
@@ -54,12 +30,12 @@ export async function prepareWay(lab: Lab, way: Way, profile: Profile, suffix = 
   return namespace;
 }
 
-export async function deleteWay(lab: Lab, namespace: string): Promise<void> {
+export async function deleteWay(lab: Environment, namespace: string): Promise<void> {
   await lab.apis.core.deleteNamespace({ name: namespace }).catch(() => undefined);
 }
 
 export async function runRollout(
-  lab: Lab,
+  lab: Environment,
   way: Way,
   namespace: string,
   profile: Profile,

@@ -1,11 +1,11 @@
 // The demo's pure parts: pod state from the object, the comparison table, progress and the timeline SVG.
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { podStateOf } from "../../../hack/demo/pod-state.ts";
-import { progressBar, rolloutProgress } from "../../../hack/demo/progress.ts";
-import type { RolloutRun } from "../../../hack/demo/rollout.ts";
-import { comparisonTable } from "../../../hack/demo/table.ts";
-import { timelineSvg } from "../../../hack/demo/timeline-svg.ts";
+import { podStateOf } from "../../harness/report/pod-state.ts";
+import { progressBar, rolloutProgress } from "../../harness/report/progress.ts";
+import type { RolloutRun } from "../../harness/report/rollout-run.ts";
+import { comparisonTable } from "../../harness/report/table.ts";
+import { timelineSvg } from "../../harness/report/timeline-svg.ts";
 
 const pod = (over: { ready?: boolean; state?: string; deleting?: boolean }): V1Pod => ({
   metadata: {

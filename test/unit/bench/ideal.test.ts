@@ -1,6 +1,6 @@
 // The ideal rollout: waves in removal order, each costing start-up plus its longest real drain.
 import { describe, expect, it } from "vitest";
-import { idealRolloutMs, median } from "../../../hack/bench/ideal.ts";
+import { idealRolloutMs, median } from "../../harness/report/ideal.ts";
 
 describe("idealRolloutMs", () => {
   it("sums start-up plus the longest drain of each wave, waves taken in removal order", () => {

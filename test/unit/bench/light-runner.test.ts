@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../../hack/cluster/ports.ts";
+import { freePort } from "../../harness/control-plane/ports.ts";
 import { LightRunner } from "../../harness/node-agent/light-runner.ts";
 import type { ProcessRunner, ProcessSpec, RunningProcess } from "../../harness/node-agent/process-runner.ts";
 import { waitFor } from "../../harness/wait-for.ts";

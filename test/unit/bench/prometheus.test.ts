@@ -5,7 +5,7 @@ import {
   diffBuckets,
   histogramBuckets,
   histogramQuantile,
-} from "../../../hack/bench/prometheus.ts";
+} from "../../harness/report/prometheus.ts";
 
 const before = `# HELP quiesce_api_requests_total writes
 # TYPE quiesce_api_requests_total counter

@@ -30,6 +30,15 @@ function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once("exit", () => resolve()));
 }
 
+/** SIGTERM, then SIGKILL if it is still running after `graceMs`; resolves once the child has exited. */
+export async function terminate(child: ChildProcess, graceMs: number): Promise<void> {
+  const done = waitForExit(child);
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await done;
+  clearTimeout(timer);
+}
+
 export function startProcess(name: string, binary: string, args: string[], logFile: string): ManagedProcess {
   const log = createWriteStream(logFile, { flags: "a" });
   const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -61,11 +70,7 @@ export function startProcess(name: string, binary: string, args: string[], logFi
     isRunning: () => running,
     async stop(graceMs = 10_000) {
       if (!running) return;
-      const done = waitForExit(child);
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-      await done;
-      clearTimeout(timer);
+      await terminate(child, graceMs);
       log.end();
     },
   };

@@ -1,7 +1,7 @@
 // Pure: which phase of its life a pod is in, as the demo shows it (from the pod object alone).
 import type { V1Pod } from "@kubernetes/client-node";
-import { isDrainFinished } from "../../operator/api/drain-phases.ts";
-import { ANNOTATIONS, DRAIN_PHASES, type DrainPhase } from "../../operator/api/pod-annotations.ts";
+import { isDrainFinished } from "../../../operator/api/drain-phases.ts";
+import { ANNOTATIONS, DRAIN_PHASES, type DrainPhase } from "../../../operator/api/pod-annotations.ts";
 
 export const POD_STATES = ["starting", "serving", "quiescing", "draining", "terminating", "gone"] as const;
 export type PodState = (typeof POD_STATES)[number];

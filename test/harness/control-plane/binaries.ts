@@ -6,7 +6,14 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
-const script = join(dirname(fileURLToPath(import.meta.url)), "..", "build-control-plane.sh");
+const script = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "..",
+  "hack",
+  "build-control-plane.sh",
+);
 
 export interface Binaries {
   etcd: string;

@@ -1,7 +1,6 @@
 // The three ways to roll the same Deployment: naive, preStop sleep (what people do today) and the QuiescePolicy.
 import type { QuiescePolicySpecInput } from "../../operator/api/quiesce-policy.ts";
-import type { AppOptions } from "../../test/scenarios/manifests.ts";
-import { samplePolicySpec } from "../../test/scenarios/manifests.ts";
+import { type AppOptions, samplePolicySpec } from "./manifests.ts";
 
 export const WAYS = ["naive", "prestop-sleep", "operator"] as const;
 export type Way = (typeof WAYS)[number];

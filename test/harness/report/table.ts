@@ -1,6 +1,5 @@
 // Pure: the side-by-side table of the three ways (plain text, also valid Markdown).
-import type { Way } from "./ways.ts";
-import { WAY_LABELS } from "./ways.ts";
+import { WAY_LABELS, type Way } from "../../scenarios/ways.ts";
 
 export interface WayRow {
   way: Way;

@@ -1,7 +1,6 @@
 // Live terminal progress: a pure frame renderer and a writer that redraws in place on a TTY, prints lines otherwise.
-import type { PodTimeline } from "./pod-tracker.ts";
-import type { Tick } from "./rollout.ts";
-import { WAY_LABELS } from "./ways.ts";
+import { WAY_LABELS } from "../../scenarios/ways.ts";
+import type { PodTimeline, Tick } from "./rollout-run.ts";
 
 const COLORS: Record<string, string> = {
   starting: "\x1b[36m",

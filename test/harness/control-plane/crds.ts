@@ -4,10 +4,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiextensionsV1Api, KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { applyManifest, type Manifest } from "../../operator/kube/apply.ts";
-import { waitFor } from "../../test/harness/wait-for.ts";
+import { applyManifest, type Manifest } from "../../../operator/kube/apply.ts";
+import { waitFor } from "../wait-for.ts";
 
-const CRDS = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "crds");
+const CRDS = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "crds");
 
 export async function installCrds(kubeconfigPath: string): Promise<void> {
   const kc = new KubeConfig();

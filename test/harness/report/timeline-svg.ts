@@ -1,7 +1,7 @@
 // Pure: one SVG with a panel per way: each pod's states over time, and failed requests per second below.
+import { WAY_LABELS } from "../../scenarios/ways.ts";
 import type { PodState } from "./pod-state.ts";
-import type { RolloutRun } from "./rollout.ts";
-import { WAY_LABELS } from "./ways.ts";
+import type { RolloutRun } from "./rollout-run.ts";
 
 export const STATE_COLORS: Record<PodState, string> = {
   starting: "#7dd3fc",
