@@ -10,7 +10,8 @@ import {
   isTerminating,
 } from "../../api/pod-view.ts";
 import { selectingPolicies } from "../../api/policy-match.ts";
-import type { Condition, QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
+import type { QuiescePolicy, QuiescePolicyStatus } from "../../api/quiesce-policy.ts";
+import { statusConditions } from "./status-conditions.ts";
 
 export interface StatusInput {
   policy: QuiescePolicy;
@@ -21,16 +22,6 @@ export interface StatusInput {
   /** Drains finished since the status was last written, to add to its counters. */
   finished: { completed: number; timedOut: number };
   now: Date;
-}
-
-function condition(
-  previous: readonly Condition[] | undefined,
-  next: Omit<Condition, "lastTransitionTime">,
-  now: Date,
-): Condition {
-  const old = previous?.find((c) => c.type === next.type);
-  const lastTransitionTime = old && old.status === next.status ? old.lastTransitionTime : now.toISOString();
-  return { ...next, lastTransitionTime };
 }
 
 export function computeStatus(input: StatusInput): QuiescePolicyStatus {
@@ -44,31 +35,8 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
     overlapping.flatMap((p) => selectingPolicies(p, input.policies).map((q) => q.metadata.name)),
   );
   others.delete(policy.metadata.name);
-  const active = input.pods
-    .filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels))
-    .flatMap((p) => {
-      const state = drainStateOf(p);
-      if (!isOperatorActing(state.phase)) return [];
-      const since = state.startedAt ?? state.requestedAt ?? state.phaseEnteredAt ?? now.getTime();
-      return [
-        {
-          pod: p.metadata?.name ?? "",
-          since: new Date(since).toISOString(),
-          inFlight: state.inFlight,
-          phase: state.phase,
-        },
-      ];
-    })
-    .sort((a, b) => a.pod.localeCompare(b.pod));
-  const rollouts = input.deployments
-    .filter((d) => selectorMatches(policy.spec.selector, d.spec?.template.metadata?.labels))
-    .map((d) => ({
-      name: d.metadata?.name ?? "",
-      updated: d.status?.updatedReplicas ?? 0,
-      ready: d.status?.readyReplicas ?? 0,
-      total: d.spec?.replicas ?? 0,
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const active = activeDrains(policy, input.pods, now);
+  const rollouts = rolloutsOf(policy, input.deployments);
   // onTimeout: Keep leaves a pod NotReady and out of every count: name it, or nobody notices it is still there.
   const kept = matched
     .filter((p) => {
@@ -85,81 +53,18 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
     .sort();
   const previous = policy.status?.conditions;
   const drains = policy.status?.drains ?? { completed: 0, timedOut: 0 };
-  const dryRun = policy.spec.mode === "DryRun";
   return {
     observedGeneration: generation,
-    conditions: [
-      condition(
-        previous,
-        {
-          type: "Ready",
-          status: "True",
-          reason: dryRun ? "DryRun" : "Active",
-          message: dryRun
-            ? "reporting only: removals are not gated"
-            : `gating removal of ${matched.length} pod${matched.length === 1 ? "" : "s"}`,
-          observedGeneration: generation,
-        },
-        now,
-      ),
-      condition(
-        previous,
-        others.size > 0
-          ? {
-              type: "Overlapping",
-              status: "True",
-              reason: "PodsSelectedByOtherPolicies",
-              message: `${overlapping.length} pod(s) are also selected by ${[...others].sort().join(", ")}; the first policy by name governs their drains`,
-              observedGeneration: generation,
-            }
-          : {
-              type: "Overlapping",
-              status: "False",
-              reason: "NoOverlap",
-              message: "",
-              observedGeneration: generation,
-            },
-        now,
-      ),
-      condition(
-        previous,
-        kept.length > 0
-          ? {
-              type: "PodsKept",
-              status: "True",
-              reason: "DrainTimedOutKept",
-              message: `${kept.length} pod(s) kept NotReady after their drain timed out (onTimeout: Keep): ${kept.slice(0, 20).join(", ")}${kept.length > 20 ? ", ..." : ""}; delete them when their work is done (the deletion gate lets them through)`,
-              observedGeneration: generation,
-            }
-          : {
-              type: "PodsKept",
-              status: "False",
-              reason: "NoneKept",
-              message: "",
-              observedGeneration: generation,
-            },
-        now,
-      ),
-      condition(
-        previous,
-        ungated.length > 0 && !dryRun
-          ? {
-              type: "PodsUngated",
-              status: "True",
-              reason: "CreatedWithoutReadinessGate",
-              message: `${ungated.length} pod(s) have no quiesce.dev/serving readiness gate (created before this policy, or while the operator's webhook was unreachable): ${ungated.slice(0, 20).join(", ")}${ungated.length > 20 ? ", ..." : ""}; a drain cannot take them out of the endpoints first. Replace them (kubectl rollout restart) to gate them`,
-              observedGeneration: generation,
-            }
-          : {
-              type: "PodsUngated",
-              status: "False",
-              reason: "AllGated",
-              message: "",
-              observedGeneration: generation,
-            },
-        now,
-      ),
-    ],
+    conditions: statusConditions({
+      policy,
+      previous,
+      now,
+      matched: matched.length,
+      overlapping: overlapping.length,
+      others,
+      kept,
+      ungated,
+    }),
     pods: {
       matched: matched.length,
       serving: matched.filter(isServing).length,
@@ -172,4 +77,44 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
     active,
     rollouts,
   };
+}
+
+/** The drains the operator is working on among the policy's pods, by pod name. */
+function activeDrains(
+  policy: QuiescePolicy,
+  pods: readonly V1Pod[],
+  now: Date,
+): QuiescePolicyStatus["active"] {
+  return pods
+    .filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels))
+    .flatMap((p) => {
+      const state = drainStateOf(p);
+      if (!isOperatorActing(state.phase)) return [];
+      const since = state.startedAt ?? state.requestedAt ?? state.phaseEnteredAt ?? now.getTime();
+      return [
+        {
+          pod: p.metadata?.name ?? "",
+          since: new Date(since).toISOString(),
+          inFlight: state.inFlight,
+          phase: state.phase,
+        },
+      ];
+    })
+    .sort((a, b) => a.pod.localeCompare(b.pod));
+}
+
+/** The rollout progress of the Deployments whose pod template the policy selects. */
+function rolloutsOf(
+  policy: QuiescePolicy,
+  deployments: readonly V1Deployment[],
+): QuiescePolicyStatus["rollouts"] {
+  return deployments
+    .filter((d) => selectorMatches(policy.spec.selector, d.spec?.template.metadata?.labels))
+    .map((d) => ({
+      name: d.metadata?.name ?? "",
+      updated: d.status?.updatedReplicas ?? 0,
+      ready: d.status?.readyReplicas ?? 0,
+      total: d.spec?.replicas ?? 0,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
