@@ -9,10 +9,12 @@ export function controllerQueue(
   workers: number,
   metrics: Metrics,
   logger: Logger,
+  options: { holdRequeues?: boolean } = {},
 ): WorkQueue {
   return new WorkQueue({
     name,
     workers,
+    holdRequeues: options.holdRequeues,
     reconcile: async (key) => {
       const timer = metrics.reconcileTime.startTimer({ controller: name });
       try {

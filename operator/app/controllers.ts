@@ -50,14 +50,12 @@ export function buildControllers(deps: {
       policyQueue.add(policy);
     },
   });
-  const podQueue = controllerQueue("drain", podController.reconcile, deps.workers, metrics, logger);
-  const drains = {
-    add: (key: ObjectKey) => podQueue.add(key),
-    wake: (key: ObjectKey) => {
-      podController.wake(key);
-      podQueue.add(key);
-    },
-  };
+  // A drain's polls are the intervals its state machine relies on: pod events (often our own writes) do not
+  // run it early; EndpointSlice changes of a Settling pod and a terminating pod do (wake).
+  const podQueue = controllerQueue("drain", podController.reconcile, deps.workers, metrics, logger, {
+    holdRequeues: true,
+  });
+  const drains = { add: (key: ObjectKey) => podQueue.add(key), wake: (key: ObjectKey) => podQueue.wake(key) };
   const maintenanceController = new MaintenanceController({
     ...{ cache, lookups: lookupsFrom(cache), pods, events, logger },
     enqueuePod: drains.add,

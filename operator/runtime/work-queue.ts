@@ -32,6 +32,11 @@ export interface WorkQueueOptions {
   /** Per-key failure backoff; defaults to client-go's 5 ms doubling up to 1000 s. */
   backoff?: BackoffOptions;
   hooks?: WorkQueueHooks;
+  /**
+   * A reconcile's requeueAfter is also a not-before: `add` does not run the key earlier (events, often the
+   * controller's own writes, would shorten the intervals it asked for); `wake` does.
+   */
+  holdRequeues?: boolean;
 }
 
 export class WorkQueue {
@@ -41,6 +46,9 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly backoff: ItemBackoff<string>;
   private readonly hooks: WorkQueueHooks;
+  private readonly holdRequeues: boolean;
+  /** With holdRequeues: when each key's requested requeue is due. */
+  private readonly notBefore = new Map<string, number>();
 
   /** Keys waiting for a worker, in order. */
   private readonly queue: string[] = [];
@@ -63,6 +71,7 @@ export class WorkQueue {
     this.clock = options.clock ?? systemClock;
     this.backoff = new ItemBackoff(options.backoff ?? DEFAULT_BACKOFF);
     this.hooks = options.hooks ?? {};
+    this.holdRequeues = options.holdRequeues === true;
   }
 
   /** Starts handing keys to workers (keys added before are kept). */
@@ -71,8 +80,26 @@ export class WorkQueue {
     this.pump();
   }
 
-  /** Queues a key unless it is already queued; a key being processed runs again after its current run. */
+  /**
+   * Queues a key unless it is already queued; a key being processed runs again after its current run. With
+   * holdRequeues, a key whose requeue is not due yet runs when it is due.
+   */
   add(key: string): void {
+    const due = this.notBefore.get(key);
+    if (due !== undefined && due > this.clock.now()) {
+      this.addAfter(key, due - this.clock.now());
+      return;
+    }
+    this.enqueue(key);
+  }
+
+  /** Queues a key now, before a requeue it asked for is due. */
+  wake(key: string): void {
+    this.notBefore.delete(key);
+    this.enqueue(key);
+  }
+
+  private enqueue(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     this.dirty.add(key);
     this.addedAt.set(key, this.clock.now());
@@ -177,9 +204,11 @@ export class WorkQueue {
     }
     this.hooks.onWorkDuration?.(this.clock.now() - startedAt, result.kind);
     if (!this.shuttingDown) {
+      this.notBefore.delete(key);
       if (result.kind === "done") this.forget(key);
       else if (result.kind === "requeueAfter") {
         this.forget(key);
+        if (this.holdRequeues && result.ms > 0) this.notBefore.set(key, this.clock.now() + result.ms);
         this.addAfter(key, result.ms);
       } else this.addRateLimited(key, result.error);
     }

@@ -1,7 +1,7 @@
 // What wakes the drain controller: events of its pods, EndpointSlice changes of Settling pods, and a new leader.
 import type { V1EndpointSlice, V1Pod } from "@kubernetes/client-node";
 import { keyOf, type ObjectKey, objectKey } from "../../api/object-key.ts";
-import { drainStateOf } from "../../api/pod-view.ts";
+import { drainStateOf, isTerminating } from "../../api/pod-view.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
 import { isOurPod, needsReconcile } from "./pod-controller.ts";
 
@@ -16,7 +16,10 @@ export function drainTriggers(cache: ClusterCache, drains: DrainQueue) {
   return {
     watch(): void {
       const onPod = (pod: V1Pod) => {
-        if (needsReconcile(pod, cache.policies.list(pod.metadata?.namespace))) drains.add(keyOf(pod));
+        if (!needsReconcile(pod, cache.policies.list(pod.metadata?.namespace))) return;
+        // A pod being deleted without us (break-glass, bypassed webhook) is looked at once, not at its next poll.
+        if (isTerminating(pod)) drains.wake(keyOf(pod));
+        else drains.add(keyOf(pod));
       };
       cache.pods.on("add", onPod);
       cache.pods.on("update", onPod);

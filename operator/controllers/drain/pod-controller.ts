@@ -65,11 +65,6 @@ export class PodController {
   private readonly lookups: Lookups;
   /** Our own latest write per pod, used until the informer catches up, so a step never reruns on stale state. */
   private readonly written = new WriteOverlay<V1Pod>();
-  /**
-   * When each drain's next poll is due. Pod events (often our own writes) wake a key early; polling then would
-   * shorten the intervals the state machine relies on, and load the pod for nothing.
-   */
-  private readonly notBefore = new Map<string, number>();
   /** Budget decisions of one workload run one at a time, so two pods cannot both take the last slot. */
   private readonly budgetLock = new KeyedMutex();
 
@@ -82,14 +77,6 @@ export class PodController {
   private current(namespace: string, name: string): V1Pod | undefined {
     const cached = this.deps.cache.pods.get(namespace, name);
     return cached === undefined ? undefined : this.written.freshest(cached);
-  }
-
-  /**
-   * Runs the pod's next step now, not at its scheduled poll: its endpoints changed, and a Settling drain measures
-   * its settle from the moment it sees the pod leave them.
-   */
-  wake(key: string): void {
-    this.notBefore.delete(key);
   }
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -106,22 +93,14 @@ export class PodController {
       return { kind: "done" };
     }
     if (policy === undefined) return await this.abandon(pod, log);
-    const due = this.notBefore.get(key);
-    const now = this.deps.now();
-    if (due !== undefined && now < due && !isTerminating(pod)) return { kind: "requeueAfter", ms: due - now };
     if (state.phase === "Requested") {
       const workload = workloadKey(ownershipOf(pod, this.lookups).workload);
-      return await this.budgetLock.run(workload, () => this.drainStep(key, pod, policy, log));
+      return await this.budgetLock.run(workload, () => this.drainStep(pod, policy, log));
     }
-    return await this.drainStep(key, pod, policy, log);
+    return await this.drainStep(pod, policy, log);
   };
 
-  private async drainStep(
-    key: string,
-    pod: V1Pod,
-    policy: QuiescePolicy,
-    log: Logger,
-  ): Promise<ReconcileResult> {
+  private async drainStep(pod: V1Pod, policy: QuiescePolicy, log: Logger): Promise<ReconcileResult> {
     const namespace = pod.metadata?.namespace ?? "";
     const state = drainStateOf(pod);
     const presence: DrainObservation["pod"] = isTerminating(pod) ? "terminating" : "present";
@@ -169,8 +148,6 @@ export class PodController {
         this.deps.metrics.inFlightAtStart.observe(result.state.inFlight);
       }
     }
-    if (outcome.kind === "requeueAfter") this.notBefore.set(key, this.deps.now() + outcome.ms);
-    else this.notBefore.delete(key);
     return outcome;
   }
 

@@ -9,6 +9,8 @@ import { requestRemoval, type StartDrainEffect } from "../../api/removal-request
 import type { ClusterCache } from "../../kube/cache.ts";
 import type { PodWriter } from "../../kube/pods.ts";
 import { WriteOverlay } from "../../kube/write-overlay.ts";
+import { backoffDelay } from "../../runtime/backoff.ts";
+import { type Clock, systemClock, type Timer } from "../../runtime/clock.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
 
@@ -150,6 +152,9 @@ async function record(
   }
 }
 
+/** Retries of a removal record that failed: 400 ms, 800 ms, ... at most 5 s (the deleter retries too). */
+const RECORD_RETRY = { baseMs: 200, maxMs: 5_000 };
+
 /**
  * Runs removal records off the admission path: the webhook waits at most `answerWithinMs` for the record (so in
  * normal conditions the pod is marked before the deleter hears "denied"), and a record that takes longer, because
@@ -159,8 +164,9 @@ async function record(
 export function backgroundRecorder(
   recordRemoval: (effect: StartDrainEffect) => Promise<void>,
   logger: Logger,
-  options: { answerWithinMs?: number; attempts?: number } = {},
+  options: { answerWithinMs?: number; attempts?: number; clock?: Clock } = {},
 ) {
+  const clock = options.clock ?? systemClock;
   const running = new Map<string, Promise<void>>();
   const attempts = options.attempts ?? 6;
   const attempt = async (effect: StartDrainEffect) => {
@@ -177,7 +183,7 @@ export function backgroundRecorder(
           );
           return;
         }
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** i)));
+        await clock.sleep(backoffDelay(i, RECORD_RETRY));
       }
     }
   };
@@ -188,13 +194,13 @@ export function backgroundRecorder(
       job = attempt(effect).finally(() => running.delete(key));
       running.set(key, job);
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     await Promise.race([
       job,
       new Promise<void>((r) => {
-        timer = setTimeout(r, options.answerWithinMs ?? 1500);
+        timer = clock.setTimer(options.answerWithinMs ?? 1500, r);
       }),
     ]);
-    clearTimeout(timer);
+    timer?.cancel();
   };
 }

@@ -2,7 +2,7 @@
 import { type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { operatorConfigSchema } from "../../../operator/app/config.ts";
+import { operatorConfigSchema, parseOperatorConfig } from "../../../operator/app/config.ts";
 import {
   type LeaderElectionTiming,
   LeaderElector,
@@ -237,6 +237,18 @@ describe("LeaderElector", () => {
     ])("rejects %o: %s", (timing, message) => {
       expect(() => validateLeaderElectionTiming(timing)).toThrow(message);
       expect(() => candidate(api, clock, "a", timing)).toThrow(`invalid leader election timing: `);
+    });
+
+    it("the operator's flags are checked by the same rule, naming the flag", () => {
+      expect(() => parseOperatorConfig({ leaderElect: "true" })).not.toThrow();
+      expect(() =>
+        parseOperatorConfig({ leaderElect: "true", leaseDurationSeconds: 5, renewDeadlineSeconds: 10 }),
+      ).toThrow(/--lease-duration-seconds: must be greater than --renew-deadline-seconds \(10\)/);
+      expect(() =>
+        parseOperatorConfig({ leaderElect: true, renewDeadlineSeconds: 2, retryPeriodSeconds: 2 }),
+      ).toThrow(/--renew-deadline-seconds: must be greater than 1.2 x --retry-period-seconds \(2\)/);
+      // Without leader election the Lease timing is unused and not checked.
+      expect(() => parseOperatorConfig({ renewDeadlineSeconds: 2, retryPeriodSeconds: 2 })).not.toThrow();
     });
 
     it("accepts the operator config's defaults and the integration test's timing", () => {

@@ -169,6 +169,63 @@ describe("WorkQueue", () => {
     expect(times).toEqual([0, 250, 500]);
   });
 
+  it("holdRequeues: an add does not run a key before its requeue is due; wake does", async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const q = new WorkQueue({
+      name: "t",
+      clock,
+      holdRequeues: true,
+      reconcile: async () => {
+        times.push(clock.now());
+        return { kind: "requeueAfter", ms: 1000 };
+      },
+    });
+    q.start();
+    q.add("p");
+    await until(() => times.length === 1, "first run");
+    // Events in between (the controller's own writes) wait for the poll it asked for.
+    clock.advance(300);
+    q.add("p");
+    clock.advance(300);
+    q.add("p");
+    await settle();
+    expect(times).toEqual([0]);
+    await expectDueAfter(clock, 400, () => times.length, "the requested poll");
+    expect(times).toEqual([0, 1000]);
+    // A wake runs it at once; the poll it then asks for counts from that run, with no extra run at the old time.
+    clock.advance(200);
+    q.wake("p");
+    await until(() => times.length === 3, "the woken run");
+    expect(times[2]).toBe(1200);
+    clock.advance(800);
+    q.add("p");
+    await settle();
+    expect(times).toHaveLength(3);
+    await expectDueAfter(clock, 200, () => times.length, "the poll after the wake");
+    expect(times).toEqual([0, 1000, 1200, 2200]);
+  });
+
+  it("without holdRequeues an add runs a waiting key at once (client-go)", async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const q = new WorkQueue({
+      name: "t",
+      clock,
+      reconcile: async () => {
+        times.push(clock.now());
+        return times.length === 1 ? { kind: "requeueAfter", ms: 1000 } : { kind: "done" };
+      },
+    });
+    q.start();
+    q.add("p");
+    await until(() => times.length === 1, "first run");
+    clock.advance(300);
+    q.add("p");
+    await until(() => times.length === 2, "the added run");
+    expect(times).toEqual([0, 300]);
+  });
+
   it("backs off failures exponentially per key, retrying at each delay on the fake clock, and resets after success or forget", async () => {
     const clock = new FakeClock();
     const times: number[] = [];
