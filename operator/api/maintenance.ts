@@ -1,5 +1,7 @@
 // Maintenance mode of a Deployment (GigaSpaces' quiesce of a whole deployment): the annotation and its readings.
 import { z } from "zod";
+import { isDrainFinished } from "./drain-phases.ts";
+import type { DrainState } from "./pod-annotations.ts";
 import { drainStateOf, type PodView } from "./pod-view.ts";
 
 /** On a Deployment: every pod is quiesced and kept out of the endpoints, not deleted, until it is removed. */
@@ -30,6 +32,11 @@ export function maintenanceOf(deployment: DeploymentView | undefined): Maintenan
   return { by: "unknown", reason: raw.slice(0, 200), at: new Date(0).toISOString() };
 }
 
+/** A pod maintenance mode has finished quiescing: drained (or timed out) and kept out of service. */
+export function isQuiescedForMaintenance(state: DrainState): boolean {
+  return state.reason === "maintenance" && isDrainFinished(state.phase);
+}
+
 export type MaintenanceProgress = "quiesced" | "quiescing" | "unquiesced" | "unquiescing";
 
 /** quiesced: every pod drained (or timed out) under maintenance; unquiesced: no pod left in a maintenance drain. */
@@ -40,9 +47,7 @@ export function maintenanceProgress(
   const on = maintenanceOf(deployment) !== undefined;
   const states = pods.map(drainStateOf);
   if (on) {
-    const done = states.every(
-      (s) => s.reason === "maintenance" && (s.phase === "Drained" || s.phase === "TimedOut"),
-    );
+    const done = states.every((s) => isQuiescedForMaintenance(s));
     return done ? "quiesced" : "quiescing";
   }
   return states.some((s) => s.reason === "maintenance" && s.phase !== "Serving")

@@ -1,6 +1,7 @@
 // `kubectl quiesce quiesce|unquiesce|wait deployment/NAME`: maintenance mode through the Deployment's annotation.
 import { AuthenticationV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import {
+  isQuiescedForMaintenance,
   MAINTENANCE_ANNOTATION,
   type Maintenance,
   type MaintenanceProgress,
@@ -57,10 +58,7 @@ export async function waitFor(
   for (;;) {
     const { deployment, pods } = await deploymentPods(c, name);
     const progress: MaintenanceProgress = maintenanceProgress(deployment, pods);
-    const quiet = pods.filter((p) => {
-      const s = drainStateOf(p);
-      return s.reason === "maintenance" && (s.phase === "Drained" || s.phase === "TimedOut");
-    }).length;
+    const quiet = pods.filter((p) => isQuiescedForMaintenance(drainStateOf(p))).length;
     io.progress(`deployment/${name}: ${progress} (${quiet}/${pods.length} pods quiesced)`);
     if (progress === want) {
       io.endProgress();
