@@ -33,8 +33,17 @@ import { type DrainAction, nextProbe, type StepResult, step } from "./state-mach
 /** A drain of a pod governed by the policy `policy` ended, and how. */
 export type DrainOutcomeSink = (policy: ObjectKey, ending: DrainEnding) => void;
 
+/** The informer reads the controller makes (a ClusterCache answers them; a test can use in-memory stores). */
+export interface PodControllerCache {
+  policies: { list(namespace?: string): QuiescePolicy[] };
+  pods: Pick<ClusterCache["pods"], "get" | "list">;
+  replicaSets: Pick<ClusterCache["replicaSets"], "get">;
+  deployments: Pick<ClusterCache["deployments"], "get">;
+  endpointSlices: Pick<ClusterCache["endpointSlices"], "list">;
+}
+
 export interface PodControllerDeps {
-  cache: ClusterCache;
+  cache: PodControllerCache;
   pods: PodWriter;
   events: EventRecorder;
   tokens: TokenSource;

@@ -20,7 +20,8 @@ export const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-c
 export const REQUESTED_DELETION_COST = "-1000000";
 
 export interface RemovalRequestDeps {
-  cache: ClusterCache;
+  /** Only the pod list is read (a ClusterCache, or an in-memory store in tests). */
+  cache: { pods: Pick<ClusterCache["pods"], "list"> };
   lookups: Lookups;
   pods: PodWriter;
   enqueue: (key: ObjectKey) => void;

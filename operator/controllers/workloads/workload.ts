@@ -10,7 +10,10 @@ export interface Lookups {
 }
 
 /** Owner lookups answered from the informer caches. */
-export function lookupsFrom(cache: Pick<ClusterCache, "replicaSets" | "deployments">): Lookups {
+export function lookupsFrom(cache: {
+  replicaSets: Pick<ClusterCache["replicaSets"], "get">;
+  deployments: Pick<ClusterCache["deployments"], "get">;
+}): Lookups {
   return {
     replicaSet: (ns, name) => cache.replicaSets.get(ns, name),
     deployment: (ns, name) => cache.deployments.get(ns, name),
