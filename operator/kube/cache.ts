@@ -84,19 +84,26 @@ function stripManaged<T extends KubernetesObject>(object: T): T {
   return object;
 }
 
-export function createClusterCache(
-  apis: CacheApis,
-  logger: Logger,
-  onRestart: (informer: string, reason: string) => void,
-  clock: Clock = systemClock,
-): ClusterCache {
-  const common = { logger, clock };
-  const policies = new Informer<QuiescePolicy & KubernetesObject>({
-    ...common,
+/** What every informer of the cache shares. */
+interface InformerContext {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  clock: Clock;
+  onRestart: (informer: string, reason: string) => void;
+}
+
+function policyInformer(
+  ctx: InformerContext,
+  custom: CustomObjectsApi,
+): Informer<QuiescePolicy & KubernetesObject> {
+  const { logger } = ctx;
+  return new Informer<QuiescePolicy & KubernetesObject>({
+    logger,
+    clock: ctx.clock,
     name: "quiescepolicies",
-    watch: watchPath(apis.kubeConfig, `/apis/${GROUP}/${VERSION}/${PLURAL}`),
+    watch: watchPath(ctx.kubeConfig, `/apis/${GROUP}/${VERSION}/${PLURAL}`),
     list: async () => {
-      const list = (await apis.custom.listClusterCustomObject({
+      const list = (await custom.listClusterCustomObject({
         group: GROUP,
         version: VERSION,
         plural: PLURAL,
@@ -111,26 +118,41 @@ export function createClusterCache(
       return { items, resourceVersion: list.metadata?.resourceVersion ?? "" };
     },
     decode: (raw) => decodePolicy(raw, logger),
-    onRestart: (reason) => onRestart("quiescepolicies", reason),
+    onRestart: (reason) => ctx.onRestart("quiescepolicies", reason),
   });
-  /** An informer of a built-in kind, listed over all namespaces and trimmed to what the operator reads. */
-  const builtin = <T extends KubernetesObject>(
+}
+
+/** Makes informers of built-in kinds, listed over all namespaces and trimmed to what the operator reads. */
+function builtinInformers(ctx: InformerContext) {
+  return <T extends KubernetesObject>(
     name: string,
     path: string,
     listAll: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
     trim: (object: T) => T,
-  ) =>
+  ): Informer<T> =>
     new Informer<T>({
-      ...common,
+      logger: ctx.logger,
+      clock: ctx.clock,
       name,
-      watch: watchPath(apis.kubeConfig, path),
+      watch: watchPath(ctx.kubeConfig, path),
       list: async () => {
         const list = await listAll();
         return { items: list.items.map(trim), resourceVersion: list.metadata?.resourceVersion ?? "" };
       },
       decode: (raw) => (isObject(raw) ? trim(raw as T) : undefined),
-      onRestart: (reason) => onRestart(name, reason),
+      onRestart: (reason) => ctx.onRestart(name, reason),
     });
+}
+
+export function createClusterCache(
+  apis: CacheApis,
+  logger: Logger,
+  onRestart: (informer: string, reason: string) => void,
+  clock: Clock = systemClock,
+): ClusterCache {
+  const ctx: InformerContext = { kubeConfig: apis.kubeConfig, logger, clock, onRestart };
+  const policies = policyInformer(ctx, apis.custom);
+  const builtin = builtinInformers(ctx);
   const pods = builtin<V1Pod>("pods", "/api/v1/pods", () => apis.core.listPodForAllNamespaces(), trimPod);
   const replicaSets = builtin<V1ReplicaSet>(
     "replicasets",

@@ -1,12 +1,8 @@
 // Prometheus metrics for drains, webhooks, the work queue and informers (controller-runtime names where they exist).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const r = [registry];
+function drainMetrics(r: Registry[]) {
   return {
-    registry,
     drainsStarted: new Counter({
       name: "quiesce_drains_started_total",
       help: "Drains started, by reason.",
@@ -36,6 +32,11 @@ export function createMetrics() {
       help: "Removal requests deferred because the budget did not allow another drain.",
       registers: r,
     }),
+  };
+}
+
+function webhookMetrics(r: Registry[]) {
+  return {
     webhookLatency: new Histogram({
       name: "quiesce_webhook_request_duration_seconds",
       help: "Admission webhook latency.",
@@ -43,6 +44,12 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: r,
     }),
+  };
+}
+
+/** The work queue and reconciler, under controller-runtime's names. */
+function controllerMetrics(r: Registry[]) {
+  return {
     queueDepth: new Gauge({
       name: "workqueue_depth",
       help: "Current depth of the work queue.",
@@ -80,6 +87,12 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: r,
     }),
+  };
+}
+
+/** Traffic to the API server: watches restarted, writes made. */
+function clusterMetrics(r: Registry[]) {
+  return {
     informerRestarts: new Counter({
       name: "quiesce_informer_restarts_total",
       help: "Watch restarts per informer and reason.",
@@ -92,12 +105,31 @@ export function createMetrics() {
       labelNames: ["verb", "resource"],
       registers: r,
     }),
+  };
+}
+
+function leaderMetrics(r: Registry[]) {
+  return {
     isLeader: new Gauge({
       name: "leader_election_master_status",
       help: "1 when this replica is the leader.",
       labelNames: ["name"],
       registers: r,
     }),
+  };
+}
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const r = [registry];
+  return {
+    registry,
+    ...drainMetrics(r),
+    ...webhookMetrics(r),
+    ...controllerMetrics(r),
+    ...clusterMetrics(r),
+    ...leaderMetrics(r),
   };
 }
 

@@ -8,10 +8,10 @@ import {
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
 } from "../protocol/quiesce-protocol.ts";
-import { exchange, systemTimers, type Timers } from "./exchange.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { exchange } from "./exchange.ts";
 import { interpretResponse, type QuiesceCallResult } from "./response.ts";
 
-export type { Timers } from "./exchange.ts";
 export type { QuiesceCallResult, QuiesceFailureKind } from "./response.ts";
 
 export const quiesceEndpointSchema = z.object({
@@ -41,9 +41,9 @@ export type QuiesceClient = {
 
 export function createQuiesceClient(
   endpoint: QuiesceEndpoint,
-  deps: { timers?: Timers } = {},
+  deps: { clock?: Pick<Clock, "setTimer"> } = {},
 ): QuiesceClient {
-  const timers = deps.timers ?? systemTimers;
+  const clock = deps.clock ?? systemClock;
   const parsed = quiesceEndpointSchema.safeParse(endpoint);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -82,7 +82,7 @@ export function createQuiesceClient(
         timeoutMs: config.requestTimeoutMs,
         maxBodyBytes: config.maxBodyBytes,
       },
-      timers,
+      clock,
     );
     const outcome = interpretResponse(result);
     if (outcome.ok) return outcome;

@@ -1,31 +1,7 @@
 // One bounded HTTP exchange with a pod: a single IP, no redirects, no pooling, a deadline and a body-size cap.
 import http from "node:http";
 import https from "node:https";
-import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
-
-/** @deprecated Pass a Clock; this shape is read until quiesce/client.ts passes one. */
-export type Timers = {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-};
-
-/** @deprecated systemClock. */
-export const systemTimers: Timers = {
-  setTimeout: (callback, ms) => systemClock.setTimer(ms, callback),
-  clearTimeout: (handle) => (handle as Timer).cancel(),
-};
-
-type TimerClock = Pick<Clock, "setTimer">;
-
-function asClock(timers: TimerClock | Timers): TimerClock {
-  if ("setTimer" in timers) return timers;
-  return {
-    setTimer(ms, fn) {
-      const handle = timers.setTimeout(fn, ms);
-      return { cancel: () => timers.clearTimeout(handle) };
-    },
-  };
-}
+import { type Clock, systemClock } from "../runtime/clock.ts";
 
 export type ExchangeRequest = {
   https: boolean;
@@ -48,9 +24,8 @@ const MAX_HEADER_BYTES = 16 * 1024;
 
 export function exchange(
   request: ExchangeRequest,
-  clock: TimerClock | Timers = systemClock,
+  clock: Pick<Clock, "setTimer"> = systemClock,
 ): Promise<ExchangeResult> {
-  const deadlines = asClock(clock);
   return new Promise((resolve) => {
     let settled = false;
     let req: http.ClientRequest | undefined;
@@ -61,21 +36,10 @@ export function exchange(
       req?.destroy(); // frees the socket at once; nothing more is read
       resolve(result);
     };
-    const timer = deadlines.setTimer(request.timeoutMs, () =>
+    const timer = clock.setTimer(request.timeoutMs, () =>
       finish({ kind: "timeout", message: `no complete response within ${request.timeoutMs} ms` }),
     );
-    const options: https.RequestOptions = {
-      host: request.ip,
-      port: request.port,
-      path: request.path,
-      method: request.method,
-      headers: request.headers,
-      agent: false, // a fresh connection per call: a draining pod closes pooled ones
-      maxHeaderSize: MAX_HEADER_BYTES,
-      // The host is an IP literal, so no lookup happens; refuse one anyway so nothing but that IP is ever dialled.
-      lookup: (hostname, _opts, callback) =>
-        callback(new Error(`refusing to resolve ${hostname}: only the pod IP may be dialled`), "", 0),
-    };
+    const options = requestOptions(request);
     try {
       req = request.https
         ? // Pods have no identity the cluster can verify (self-signed certificates); the bearer token, not TLS,
@@ -92,36 +56,52 @@ export function exchange(
         message: err.code === "ECONNREFUSED" ? "connection refused" : errorText(err),
       }),
     );
-    req.on("response", (res) => {
-      const statusCode = res.statusCode ?? 0;
-      const tooLarge = (): void =>
-        finish({
-          kind: "too-large",
-          statusCode,
-          message: `response body exceeds ${request.maxBodyBytes} bytes`,
-        });
-      const declared = Number(res.headers["content-length"]);
-      if (Number.isFinite(declared) && declared > request.maxBodyBytes) {
-        tooLarge();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > request.maxBodyBytes) tooLarge();
-        else chunks.push(chunk);
-      });
-      res.on("end", () =>
-        finish({ kind: "response", statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-      res.on("error", (err) =>
-        finish({ kind: "network", message: `response interrupted: ${errorText(err)}` }),
-      );
-      res.on("aborted", () => finish({ kind: "network", message: "response aborted by the pod" }));
-    });
+    req.on("response", (res) => collectResponse(res, request.maxBodyBytes, finish));
     req.end(request.body);
   });
+}
+
+function requestOptions(request: ExchangeRequest): https.RequestOptions {
+  return {
+    host: request.ip,
+    port: request.port,
+    path: request.path,
+    method: request.method,
+    headers: request.headers,
+    agent: false, // a fresh connection per call: a draining pod closes pooled ones
+    maxHeaderSize: MAX_HEADER_BYTES,
+    // The host is an IP literal, so no lookup happens; refuse one anyway so nothing but that IP is ever dialled.
+    lookup: (hostname, _opts, callback) =>
+      callback(new Error(`refusing to resolve ${hostname}: only the pod IP may be dialled`), "", 0),
+  };
+}
+
+/** Reads the body up to `maxBodyBytes`, then finishes with it; finishing again later is a no-op. */
+function collectResponse(
+  res: http.IncomingMessage,
+  maxBodyBytes: number,
+  finish: (result: ExchangeResult) => void,
+): void {
+  const statusCode = res.statusCode ?? 0;
+  const tooLarge = (): void =>
+    finish({ kind: "too-large", statusCode, message: `response body exceeds ${maxBodyBytes} bytes` });
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) {
+    tooLarge();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBodyBytes) tooLarge();
+    else chunks.push(chunk);
+  });
+  res.on("end", () =>
+    finish({ kind: "response", statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+  );
+  res.on("error", (err) => finish({ kind: "network", message: `response interrupted: ${errorText(err)}` }));
+  res.on("aborted", () => finish({ kind: "network", message: "response aborted by the pod" }));
 }
 
 function errorText(err: unknown): string {

@@ -55,59 +55,74 @@ function sendError(res: ServerResponse, status: number, message: string): boolea
   return writeJson(res, status, { error: message });
 }
 
-export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
-  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const log = options.logger;
+interface ReviewContext {
+  handlers: Record<WebhookName, AdmissionHandler>;
+  limit: number;
+  log: Logger | undefined;
+}
 
-  async function review(
-    webhook: WebhookName,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<WebhookResult> {
-    if (req.method !== "POST") {
-      res.setHeader("allow", "POST");
-      sendError(res, 405, `${req.method ?? "?"} not allowed: admission reviews are POSTed`);
-      return "bad-request";
-    }
-    const read = await readJsonBody(req, limit);
-    if (read.kind === "too-large") {
-      res.setHeader("connection", "close"); // the rest of the body is not read
-      sendError(res, 413, `request body larger than ${limit} bytes`);
-      return "bad-request";
-    }
-    if (read.kind === "aborted") {
-      failed(webhook, res, read.message);
-      return "error";
-    }
-    if (read.kind === "bad-json") {
-      sendError(res, 400, `body is not JSON: ${read.message}`);
-      return "bad-request";
-    }
-    const parsed = admissionReviewRequestSchema.safeParse(read.json);
-    if (!parsed.success) {
-      sendError(
-        res,
-        400,
-        `not an admission.k8s.io/v1 AdmissionReview request: ${describeSchemaError(parsed.error)}`,
-      );
-      return "bad-request";
-    }
-    const request = parsed.data.request;
-    const verdict = await options.handlers[webhook](request);
-    writeJson(res, 200, buildAdmissionResponse(request.uid, verdict));
-    if (!verdict.allowed) return "denied";
-    return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function review(
+  ctx: ReviewContext,
+  webhook: WebhookName,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<WebhookResult> {
+  if (req.method !== "POST") {
+    res.setHeader("allow", "POST");
+    sendError(res, 405, `${req.method ?? "?"} not allowed: admission reviews are POSTed`);
+    return "bad-request";
   }
-
-  /** A review that could not be answered: 500 (the API server applies failurePolicy), or cut if already begun. */
-  function failed(webhook: WebhookName, res: ServerResponse, detail: string): void {
-    log?.error({ webhook, err: detail }, "admission review failed");
-    if (!sendError(res, 500, `webhook ${webhook} failed: ${detail}`)) res.destroy();
+  const read = await readJsonBody(req, ctx.limit);
+  if (read.kind === "too-large") {
+    res.setHeader("connection", "close"); // the rest of the body is not read
+    sendError(res, 413, `request body larger than ${ctx.limit} bytes`);
+    return "bad-request";
   }
+  if (read.kind === "aborted") {
+    failed(ctx.log, webhook, res, read.message);
+    return "error";
+  }
+  if (read.kind === "bad-json") {
+    sendError(res, 400, `body is not JSON: ${read.message}`);
+    return "bad-request";
+  }
+  const parsed = admissionReviewRequestSchema.safeParse(read.json);
+  if (!parsed.success) {
+    sendError(
+      res,
+      400,
+      `not an admission.k8s.io/v1 AdmissionReview request: ${describeSchemaError(parsed.error)}`,
+    );
+    return "bad-request";
+  }
+  const request = parsed.data.request;
+  const verdict = await ctx.handlers[webhook](request);
+  writeJson(res, 200, buildAdmissionResponse(request.uid, verdict));
+  if (!verdict.allowed) return "denied";
+  return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
+}
 
-  let closeAfterEachCall = false;
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (closeAfterEachCall) res.setHeader("connection", "close");
+/** A review that could not be answered: 500 (the API server applies failurePolicy), or cut if already begun. */
+function failed(log: Logger | undefined, webhook: WebhookName, res: ServerResponse, detail: string): void {
+  log?.error({ webhook, err: detail }, "admission review failed");
+  if (!sendError(res, 500, `webhook ${webhook} failed: ${detail}`)) res.destroy();
+}
+
+function createRequestHandler(
+  options: WebhookServerOptions,
+  closeAfterEachCall: () => boolean,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const ctx: ReviewContext = {
+    handlers: options.handlers,
+    limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    log: options.logger,
+  };
+  return async (req, res) => {
+    if (closeAfterEachCall()) res.setHeader("connection", "close");
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === HEALTHZ_PATH) {
       res.writeHead(200, { "content-type": "text/plain" });
@@ -122,23 +137,26 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     const started = performance.now();
     let result: WebhookResult;
     try {
-      result = await review(webhook, req, res);
+      result = await review(ctx, webhook, req, res);
     } catch (error) {
       result = "error";
-      failed(webhook, res, error instanceof Error ? error.message : String(error));
+      failed(ctx.log, webhook, res, errorText(error));
     }
     try {
       options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);
     } catch (error) {
-      log?.error(
-        { webhook, err: error instanceof Error ? error.message : String(error) },
-        "latency observer failed",
-      );
+      ctx.log?.error({ webhook, err: errorText(error) }, "latency observer failed");
     }
-  }
+  };
+}
 
+function createHttpsServer(
+  tls: CertificatePair,
+  log: Logger | undefined,
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Server {
   const server = createServer(
-    { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" },
+    { cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" },
     (req, res) => void handle(req, res),
   );
   server.requestTimeout = 30_000;
@@ -153,18 +171,40 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
   });
+  return server;
+}
 
+function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeWithGrace(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.once("close", () => clearTimeout(force));
+  });
+}
+
+export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
+  const log = options.logger;
+  let closeAfterEachCall = false;
+  const server = createHttpsServer(
+    options.tls,
+    log,
+    createRequestHandler(options, () => closeAfterEachCall),
+  );
   return {
     server,
-    listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
-    },
+    listen: (port, host = "127.0.0.1") => listenOn(server, port, host),
     setCertificate(pair) {
       server.setSecureContext({ cert: pair.cert, key: pair.key, minVersion: "TLSv1.2" });
       log?.info({ webhook: "server" }, "serving certificate reloaded");
@@ -172,14 +212,6 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     closeConnectionsAfterEachCall() {
       closeAfterEachCall = true;
     },
-    close(graceMs = 0) {
-      return new Promise((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), graceMs);
-        force.unref();
-        server.once("close", () => clearTimeout(force));
-      });
-    },
+    close: (graceMs = 0) => closeWithGrace(server, graceMs),
   };
 }

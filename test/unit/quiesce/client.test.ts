@@ -4,7 +4,8 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { createQuiesceClient, type QuiesceEndpoint, type Timers } from "../../../operator/quiesce/client.ts";
+import { createQuiesceClient, type QuiesceEndpoint } from "../../../operator/quiesce/client.ts";
+import { FakeClock } from "../../../operator/runtime/clock.ts";
 import { createQuiescer, withQuiesce } from "../../../operator/sdk/index.ts";
 
 const TOKEN = "tok-9f8e7d6c5b4a";
@@ -163,24 +164,15 @@ describe("quiesce client: misbehaving app", () => {
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
-  it("uses the injected timers for its deadline", async () => {
-    let fire = (): void => {};
-    let cleared = 0;
-    const timers: Timers = {
-      setTimeout: (callback) => {
-        fire = callback;
-        return 1;
-      },
-      clearTimeout: () => {
-        cleared += 1;
-      },
-    };
+  it("uses the injected clock for its deadline", async () => {
+    const clock = new FakeClock();
     const { port } = await serve(() => {});
-    const pending = createQuiesceClient(endpoint(port, { requestTimeoutMs: 60_000 }), { timers }).status();
+    const pending = createQuiesceClient(endpoint(port, { requestTimeoutMs: 60_000 }), { clock }).status();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    fire();
+    expect(clock.pending()).toBe(1);
+    clock.advance(60_000);
     expect(await pending).toMatchObject({ ok: false, kind: "timeout" });
-    expect(cleared).toBe(1);
+    expect(clock.pending()).toBe(0);
   });
 
   const badBodies: Array<[string, string]> = [
