@@ -56,6 +56,45 @@ async function webhookCertificates(config: OperatorConfig, logger: Logger) {
   };
 }
 
+/** Reads a pod from the API server (not the cache: the gate decides on the pod as it is now). */
+function podReader(core: CoreV1Api) {
+  return async (namespace: string, name: string): Promise<V1Pod | undefined> => {
+    try {
+      return await core.readNamespacedPod({ namespace, name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+}
+
+/** Points the API server at this replica (url mode) or at the webhook Service, once the policies synced. */
+async function installConfigurations(
+  config: OperatorConfig,
+  kubeConfig: KubeConfig,
+  cache: ClusterCache,
+  caBundlePem: string,
+  port: number,
+  logger: Logger,
+): Promise<void> {
+  if (config.webhookConfig === "none") return;
+  const target =
+    config.webhookConfig === "url"
+      ? { url: `https://${config.webhookUrlHost}:${port}` }
+      : { service: { namespace: config.namespace, name: config.serviceName, port: config.servicePort } };
+  await cache.policies.waitForSync();
+  await installWebhookConfigurations(
+    kubeConfig,
+    buildWebhookConfigurations({
+      target,
+      caBundlePem,
+      failurePolicy: config.failurePolicy,
+      excludedNamespaces: [config.namespace],
+    }),
+  );
+  logger.info({ target }, "webhook configurations installed");
+}
+
 export interface ServedWebhooks {
   server: WebhookServer;
   port: number;
@@ -77,14 +116,7 @@ export async function serveWebhooks(deps: {
 }): Promise<ServedWebhooks> {
   const { config, core, cache, events, logger } = deps;
   const certs = await webhookCertificates(config, logger);
-  const getPod = async (namespace: string, name: string): Promise<V1Pod | undefined> => {
-    try {
-      return await core.readNamespacedPod({ namespace, name });
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
-  };
+  const getPod = podReader(core);
   const lookups = lookupsFrom(cache);
   const recordRemoval = backgroundRecorder(
     removalRecorder({ cache, lookups, pods: deps.pods, enqueue: deps.enqueueDrain, getPod, logger }),
@@ -133,23 +165,6 @@ export async function serveWebhooks(deps: {
     server,
     port: address.port,
     stopCertificateReload: () => certs.source?.stop(),
-    async install() {
-      if (config.webhookConfig === "none") return;
-      const target =
-        config.webhookConfig === "url"
-          ? { url: `https://${config.webhookUrlHost}:${address.port}` }
-          : { service: { namespace: config.namespace, name: config.serviceName, port: config.servicePort } };
-      await cache.policies.waitForSync();
-      await installWebhookConfigurations(
-        deps.kubeConfig,
-        buildWebhookConfigurations({
-          target,
-          caBundlePem: certs.ca,
-          failurePolicy: config.failurePolicy,
-          excludedNamespaces: [config.namespace],
-        }),
-      );
-      logger.info({ target }, "webhook configurations installed");
-    },
+    install: () => installConfigurations(config, deps.kubeConfig, cache, certs.ca, address.port, logger),
   };
 }
