@@ -48,3 +48,12 @@ export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
 export const errorBodySchema = z.object({ error: errorCodeSchema, message: z.string() });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+/** The three calls of the protocol, by one name each: POST (quiesce), GET (status), DELETE (unquiesce). */
+export const ENDPOINT_CALLS = ["quiesce", "status", "unquiesce"] as const;
+export type EndpointCall = (typeof ENDPOINT_CALLS)[number];
+export const CALL_METHOD: Record<EndpointCall, "POST" | "GET" | "DELETE"> = {
+  quiesce: "POST",
+  status: "GET",
+  unquiesce: "DELETE",
+};

@@ -1,7 +1,8 @@
-// The operator's client for the quiesce protocol: begin (POST), status (GET), resume (DELETE); never throws.
+// The operator's client for the quiesce protocol: quiesce (POST), status (GET), unquiesce (DELETE); never throws.
 import { isIP } from "node:net";
 import { z } from "zod";
 import {
+  CALL_METHOD,
   JSON_CONTENT_TYPE,
   MAX_REASON_LENGTH,
   MAX_STATUS_BODY_BYTES,
@@ -32,11 +33,11 @@ export type QuiesceEndpoint = z.input<typeof quiesceEndpointSchema>;
 
 export type QuiesceClient = {
   /** POST: begin quiescing (idempotent); `reason` is passed to the app (rollout, eviction, ...). */
-  begin(reason?: string): Promise<QuiesceCallResult>;
+  quiesce(reason?: string): Promise<QuiesceCallResult>;
   /** GET: the app's state and in-flight work. */
   status(): Promise<QuiesceCallResult>;
   /** DELETE: resume serving (idempotent). */
-  resume(): Promise<QuiesceCallResult>;
+  unquiesce(): Promise<QuiesceCallResult>;
 };
 
 export function createQuiesceClient(
@@ -52,7 +53,7 @@ export function createQuiesceClient(
       kind: "invalid-endpoint",
       message: `invalid quiesce endpoint: ${issue?.path.join(".") ?? "?"}: ${issue?.message ?? "?"}`,
     };
-    return { begin: async () => failure, status: async () => failure, resume: async () => failure };
+    return { quiesce: async () => failure, status: async () => failure, unquiesce: async () => failure };
   }
   const config = parsed.data;
   const host = config.podIP.includes(":") ? `[${config.podIP}]` : config.podIP;
@@ -90,12 +91,12 @@ export function createQuiesceClient(
   };
 
   return {
-    begin: (reason) =>
+    quiesce: (reason) =>
       call(
-        "POST",
+        CALL_METHOD.quiesce,
         reason === undefined ? undefined : JSON.stringify({ reason: reason.slice(0, MAX_REASON_LENGTH) }),
       ),
-    status: () => call("GET"),
-    resume: () => call("DELETE"),
+    status: () => call(CALL_METHOD.status),
+    unquiesce: () => call(CALL_METHOD.unquiesce),
   };
 }

@@ -3,6 +3,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { DrainState } from "../../api/pod-annotations.ts";
 import type { QuiescePolicySpec } from "../../api/quiesce-policy.ts";
 import type { TokenSource } from "../../kube/secrets.ts";
+import type { EndpointCall } from "../../protocol/quiesce-protocol.ts";
 import {
   createQuiesceClient,
   type QuiesceCallResult,
@@ -11,7 +12,6 @@ import {
 } from "../../quiesce/client.ts";
 import { resolvePodEndpoint } from "../../quiesce/pod-endpoint.ts";
 import type { ProbeResult } from "./observation.ts";
-import type { ProbeAction } from "./state-machine.ts";
 
 export type ClientFactory = (endpoint: QuiesceEndpoint) => QuiesceClient;
 
@@ -19,7 +19,7 @@ export async function callEndpoint(
   pod: V1Pod,
   spec: QuiescePolicySpec,
   state: DrainState,
-  action: ProbeAction,
+  call: EndpointCall,
   tokens: TokenSource,
   makeClient: ClientFactory = createQuiesceClient,
 ): Promise<ProbeResult> {
@@ -43,15 +43,8 @@ export async function callEndpoint(
     requestTimeoutMs: endpoint.requestTimeoutSeconds * 1000,
   });
   const result: QuiesceCallResult =
-    action.type === "postQuiesce"
-      ? await client.begin(state.reason)
-      : action.type === "getStatus"
-        ? await client.status()
-        : await client.resume();
+    call === "quiesce" ? await client.quiesce(state.reason) : await client[call]();
   if (!result.ok) return { ok: false, kind: result.kind, message: result.message };
   const { state: appState, inFlight, accepted } = result.status;
   return { ok: true, status: { state: appState, inFlight, accepted } };
 }
-
-export const probeRequestOf = (action: ProbeAction) =>
-  action.type === "postQuiesce" ? "post" : action.type === "getStatus" ? "get" : "delete";

@@ -1,5 +1,6 @@
 // What the drain state machine is told about a pod on each step, and the sanitising parse that never throws.
 import { z } from "zod";
+import { ENDPOINT_CALLS, type EndpointCall } from "../../protocol/quiesce-protocol.ts";
 import type { BudgetDecision } from "../budget/budget.ts";
 
 /** The protocol client's result (mirror of its discriminated union); `kind` is open so new kinds pass through. */
@@ -19,8 +20,6 @@ export type ProbeResult =
       message: string;
     };
 
-export type ProbeRequest = "post" | "get" | "delete";
-
 export interface DrainObservation {
   /** The pod as last read: present, terminating (deletionTimestamp set), or gone. */
   pod: "present" | "terminating" | "gone";
@@ -29,7 +28,7 @@ export interface DrainObservation {
   /** Some EndpointSlice still lists the pod as serving (undefined when not looked up). */
   listed?: boolean;
   /** Result of the endpoint call `nextProbe()` asked for, made just before this step. */
-  probe?: { request: ProbeRequest; result: ProbeResult };
+  probe?: { call: EndpointCall; result: ProbeResult };
   /** Budget decision for this pod now; consulted only while the removal waits to start (phase Requested). */
   budget?: BudgetDecision;
   /** The pod belongs to its Deployment's current revision (a rollout that was removing it has been undone). */
@@ -61,7 +60,7 @@ const observationSchema = z.object({
   gate: z.boolean().optional().catch(undefined),
   listed: z.boolean().optional().catch(undefined),
   probe: z
-    .object({ request: z.enum(["post", "get", "delete"]), result: probeResultSchema.catch(UNUSABLE) })
+    .object({ call: z.enum(ENDPOINT_CALLS), result: probeResultSchema.catch(UNUSABLE) })
     .optional()
     .catch(undefined),
   budget: z
@@ -84,7 +83,7 @@ export function sanitizeObservation(input: unknown): DrainObservation {
     pod: o.pod,
     gate: o.gate,
     listed: o.listed,
-    probe: o.probe ? { request: o.probe.request, result: o.probe.result as ProbeResult } : undefined,
+    probe: o.probe ? { call: o.probe.call, result: o.probe.result as ProbeResult } : undefined,
     budget: o.budget,
     revisionIsCurrent: o.revisionIsCurrent,
     maintenance: o.maintenance,

@@ -26,7 +26,7 @@ import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
 import { listedAsServing } from "../workloads/endpoint-listing.ts";
 import { type Lookups, lookupsFrom, ownershipOf, workloadKey } from "../workloads/workload.ts";
-import { type ClientFactory, callEndpoint, probeRequestOf } from "./endpoint-caller.ts";
+import { type ClientFactory, callEndpoint } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
 import { type DrainAction, nextProbe, type StepResult, step } from "./state-machine.ts";
 
@@ -128,7 +128,7 @@ export class PodController {
         this.deps.tokens,
         this.deps.makeClient,
       );
-      observation.probe = { request: probeRequestOf(probe), result };
+      observation.probe = { call: probe, result };
       if (!result.ok) log.info({ kind: result.kind, error: result.message }, "endpoint call failed");
     }
     if (state.phase === "Requested") {

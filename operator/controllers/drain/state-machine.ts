@@ -1,8 +1,9 @@
 // The drain state machine: pure (state + observation + now + policy -> next state + actions), no I/O.
 import { type DrainState, sanitizeDrainState } from "../../api/pod-annotations.ts";
+import type { EndpointCall } from "../../protocol/quiesce-protocol.ts";
 import { removing, unquiescing } from "./drain-endings.ts";
 import { draining } from "./draining.ts";
-import { type DrainObservation, type ProbeRequest, sanitizeObservation } from "./observation.ts";
+import { type DrainObservation, sanitizeObservation } from "./observation.ts";
 import { dryRunReport, requested } from "./requested.ts";
 import {
   type Decision,
@@ -16,15 +17,6 @@ import {
 
 export type { DrainAction, DrainPolicy, EventReason, StepResult } from "./step-result.ts";
 
-/** A call to the pod's quiesce endpoint; its result is the next step's `observation.probe`. */
-export type ProbeAction = { type: "postQuiesce" } | { type: "getStatus" } | { type: "deleteQuiesce" };
-
-const PROBE_ACTION: Record<ProbeRequest, ProbeAction> = {
-  post: { type: "postQuiesce" },
-  get: { type: "getStatus" },
-  delete: { type: "deleteQuiesce" },
-};
-
 /** How often a drain kept for an invalid policy looks again (a fixed policy resumes it). */
 const INVALID_POLICY_RECHECK_MS = 10_000;
 
@@ -33,31 +25,30 @@ export function nextProbe(
   rawState: DrainState,
   policy: DrainPolicy,
   pod: DrainObservation["pod"] = "present",
-): ProbeAction | undefined {
-  const request = probeFor(sanitizeDrainState(rawState), policy, pod);
-  return request && PROBE_ACTION[request];
+): EndpointCall | undefined {
+  return probeFor(sanitizeDrainState(rawState), policy, pod);
 }
 
 function probeFor(
   state: DrainState,
   policy: DrainPolicy,
   pod: DrainObservation["pod"],
-): ProbeRequest | undefined {
+): EndpointCall | undefined {
   if (!policy.endpoint || pod === "gone") return undefined;
   if (
     policy.mode === "DryRun" &&
     (state.phase === "Requested" || (state.phase === "Serving" && pod === "terminating"))
   )
-    return state.outcome === "DryRun" ? undefined : "get";
+    return state.outcome === "DryRun" ? undefined : "status";
   if (pod !== "present") return undefined;
   switch (state.phase) {
     case "Settling":
     case "Draining":
-      return "get";
+      return "status";
     case "Quiescing":
-      return "post";
+      return "quiesce";
     case "Unquiescing":
-      return "delete";
+      return "unquiesce";
     default:
       return undefined;
   }
@@ -96,7 +87,7 @@ export function step(
   if (observed.pod === "gone") return toStepResult(state, { state });
   // A probe answers the question asked for this state; one for another question is ignored.
   const obs =
-    observed.probe && observed.probe.request !== probeFor(state, policy, observed.pod)
+    observed.probe && observed.probe.call !== probeFor(state, policy, observed.pod)
       ? { ...observed, probe: undefined }
       : observed;
   if (state.phase === "Serving" && !(policy.mode === "DryRun" && obs.pod === "terminating"))

@@ -7,9 +7,7 @@ import { base, events, kinds, ok, policy, removes, T0 } from "./fixtures.ts";
 const p = policy();
 const probeFor = (state: DrainState, answer: ReturnType<typeof ok>) => {
   const probe = nextProbe(state, p);
-  const request =
-    probe && ({ postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const)[probe.type];
-  return request ? { request, result: answer } : undefined;
+  return probe ? { call: probe, result: answer } : undefined;
 };
 
 describe("maintenance mode", () => {
@@ -61,7 +59,7 @@ describe("maintenance mode", () => {
     // Lifted: DELETE to the app, then serving again with the gate True.
     r = step(r.state, { pod: "present", gate: false, maintenance: false }, T0 + 70_000, p);
     expect(r.state.phase).toBe("Unquiescing");
-    expect(nextProbe(r.state, p)).toEqual({ type: "deleteQuiesce" });
+    expect(nextProbe(r.state, p)).toEqual("unquiesce");
     r = step(
       r.state,
       { pod: "present", gate: false, maintenance: false, probe: probeFor(r.state, ok(0, 10)) },

@@ -59,7 +59,7 @@ class ScriptedApp {
   makeClient: ClientFactory = (endpoint) => {
     this.endpoints.push(endpoint);
     return {
-      begin: async (reason) => {
+      quiesce: async (reason) => {
         this.calls.push(`POST ${reason}`);
         this.quiescing = true;
         return this.answer();
@@ -68,7 +68,7 @@ class ScriptedApp {
         this.calls.push("GET");
         return this.answer();
       },
-      resume: async () => {
+      unquiesce: async () => {
         this.calls.push("DELETE");
         this.quiescing = false;
         return this.answer();

@@ -56,8 +56,6 @@ const scenarioArb = fc.record({
   listed: fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }),
 });
 
-const REQUEST = { postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const;
-
 describe("drain state machine properties", () => {
   it("removes only when drained or timed out, within one poll interval of the timeout, and requeues until done", () => {
     fc.assert(
@@ -82,7 +80,7 @@ describe("drain state machine properties", () => {
             pod,
             gate: state.phase === "Requested",
             listed: listed[i % listed.length],
-            probe: probe && result ? { request: REQUEST[probe.type], result } : undefined,
+            probe: probe && result ? { call: probe, result } : undefined,
             budget: i < budgetRefusals ? { allowed: false, message: "no" } : { allowed: true, message: "ok" },
           };
           const r = step(state, obs, now, policy);
@@ -90,7 +88,7 @@ describe("drain state machine properties", () => {
           // Never asks the app to refuse work while a Service may still route to it.
           if (state.phase === "Settling" && r.state.phase === "Quiescing") expect(obs.listed).toBe(false);
           lastAnswerDrained =
-            probe?.type !== "getStatus" || state.phase !== "Settling"
+            probe !== "status" || state.phase !== "Settling"
               ? result?.ok === true && result.status.inFlight === 0
               : false;
           if (removes(r)) {
@@ -139,7 +137,7 @@ describe("drain state machine properties", () => {
         listed: fc.option(fc.anything(), { nil: undefined }),
         probe: fc.option(
           fc.record({
-            request: fc.constantFrom("post", "get", "delete", "x"),
+            call: fc.constantFrom("quiesce", "status", "unquiesce", "x"),
             result: fc.oneof(answerArb, fc.anything()),
           }),
           { nil: undefined },

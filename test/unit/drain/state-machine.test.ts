@@ -39,11 +39,9 @@ function reconcile(
   obs: Partial<DrainObservation> = {},
 ): StepResult {
   const probe = nextProbe(state, p, obs.pod ?? "present");
-  const request =
-    probe && ({ postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const)[probe.type];
   return step(
     state,
-    { ...present, ...obs, probe: request && answer ? { request, result: answer } : undefined },
+    { ...present, ...obs, probe: probe && answer ? { call: probe, result: answer } : undefined },
     now,
     p,
   );
@@ -60,7 +58,7 @@ describe("drain state machine: paths", () => {
     expect(r.state).toMatchObject({ phase: "Settling", startedAt: T0 });
     s = r.state;
 
-    expect(nextProbe(s, p)).toEqual({ type: "getStatus" });
+    expect(nextProbe(s, p)).toEqual("status");
     r = reconcile(s, p, T0 + 1000, ok(4, 500));
     expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 500 });
     r = reconcile(r.state, p, T0 + 2000, ok(4, 503));
@@ -69,7 +67,7 @@ describe("drain state machine: paths", () => {
     expect(r.state.phase).toBe("Quiescing");
     expect(requeueMs(r)).toBe(0);
 
-    expect(nextProbe(r.state, p)).toEqual({ type: "postQuiesce" });
+    expect(nextProbe(r.state, p)).toEqual("quiesce");
     r = reconcile(r.state, p, T0 + 3010, ok(3, 503));
     expect(r.state).toMatchObject({ phase: "Draining", inFlight: 3 });
     expect(removes(r)).toBe(false);
@@ -326,7 +324,7 @@ describe("drain state machine: paths", () => {
     const p = policy();
     const r = step(base("Draining", { inFlight: 3 }), { ...present, revisionIsCurrent: true }, T0 + 2000, p);
     expect(r.state.phase).toBe("Unquiescing");
-    expect(nextProbe(r.state, p)).toEqual({ type: "deleteQuiesce" });
+    expect(nextProbe(r.state, p)).toEqual("unquiesce");
     const failed = reconcile(r.state, p, T0 + 2100, fail("refused"));
     expect(failed.state.phase).toBe("Unquiescing");
     expect(events(failed)[0]).toContain("EndpointError");
@@ -357,7 +355,7 @@ describe("drain state machine: paths", () => {
 
   it("DryRun never gates: it reports what a drain would wait for", () => {
     const p = policy({ mode: "DryRun" });
-    expect(nextProbe(base("Requested"), p)).toEqual({ type: "getStatus" });
+    expect(nextProbe(base("Requested"), p)).toEqual("status");
     const r = reconcile(base("Requested"), p, T0, ok(12));
     expect(r).toMatchObject({ done: true, state: { phase: "Serving", outcome: "DryRun" } });
     expect(kinds(r)).not.toContain("setServingCondition");
@@ -391,7 +389,7 @@ describe("drain state machine: paths", () => {
   it("ignores a probe answering another question", () => {
     const r = step(
       base("Settling"),
-      { ...present, probe: { request: "post", result: ok(0) } },
+      { ...present, probe: { call: "quiesce", result: ok(0) } },
       T0 + 1000,
       policy(),
     );
@@ -426,10 +424,8 @@ const withProbe =
       : never,
   ): ObsMaker =>
   (s, p) => {
-    const probe = nextProbe(s, p);
-    const request =
-      probe && ({ postQuiesce: "post", getStatus: "get", deleteQuiesce: "delete" } as const)[probe.type];
-    return { ...present, probe: request ? { request, result } : undefined };
+    const call = nextProbe(s, p);
+    return { ...present, probe: call ? { call, result } : undefined };
   };
 
 const OBSERVATIONS: Array<[string, ObsMaker]> = [
@@ -451,7 +447,7 @@ const OBSERVATIONS: Array<[string, ObsMaker]> = [
       ({
         pod: 7,
         gate: "yes",
-        probe: { request: "get", result: { ok: true } },
+        probe: { call: "status", result: { ok: true } },
       }) as unknown as DrainObservation,
   ],
 ];
@@ -558,7 +554,7 @@ describe("typed outcomes", () => {
     expect(start.ended).toBeUndefined();
     const drained = step(
       base("Draining", { startedAt: T0 }),
-      { ...present, probe: { request: "get", result: ok(0) } },
+      { ...present, probe: { call: "status", result: ok(0) } },
       T0 + 5000,
       p,
     );
@@ -577,7 +573,7 @@ describe("typed outcomes", () => {
     expect(undone.ended).toBe("unquiesced");
     const poll = step(
       base("Draining", { startedAt: T0 }),
-      { ...present, probe: { request: "get", result: ok(3) } },
+      { ...present, probe: { call: "status", result: ok(3) } },
       T0 + 1000,
       p,
     );

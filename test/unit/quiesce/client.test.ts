@@ -62,9 +62,9 @@ describe("quiesce client: well-behaved app", () => {
   it("sends POST/GET/DELETE with the bearer token, version header and JSON reason, and parses the status", async () => {
     const { port, seen } = await serve((req, res) => json(res, req.method === "POST" ? 202 : 200, STATUS));
     const client = createQuiesceClient(endpoint(port));
-    expect(await client.begin("rollout")).toEqual({ ok: true, status: STATUS, httpStatus: 202 });
+    expect(await client.quiesce("rollout")).toEqual({ ok: true, status: STATUS, httpStatus: 202 });
     expect(await client.status()).toMatchObject({ ok: true, httpStatus: 200 });
-    expect(await client.resume()).toMatchObject({ ok: true });
+    expect(await client.unquiesce()).toMatchObject({ ok: true });
     expect(seen.map((s) => s.method)).toEqual(["POST", "GET", "DELETE"]);
     for (const s of seen) {
       expect(s.url).toBe("/quiesce");
@@ -99,7 +99,7 @@ describe("quiesce client: well-behaved app", () => {
     const release = q.accept();
     const { port } = await serve(() => {}, http.createServer(withQuiesce(q, (_req, res) => res.end())));
     const client = createQuiesceClient(endpoint(port));
-    expect(await client.begin("test")).toMatchObject({
+    expect(await client.quiesce("test")).toMatchObject({
       ok: true,
       httpStatus: 202,
       status: { state: "quiescing", inFlight: 1 },
@@ -109,10 +109,10 @@ describe("quiesce client: well-behaved app", () => {
       ok: true,
       status: { state: "drained", inFlight: 0, accepted: 1 },
     });
-    const wrong = await createQuiesceClient(endpoint(port, { token: "wrong" })).resume();
+    const wrong = await createQuiesceClient(endpoint(port, { token: "wrong" })).unquiesce();
     expect(wrong).toMatchObject({ ok: false, kind: "unauthorized", httpStatus: 401 });
     expect(q.state).toBe("drained");
-    expect(await client.resume()).toMatchObject({ ok: true, status: { state: "serving" } });
+    expect(await client.unquiesce()).toMatchObject({ ok: true, status: { state: "serving" } });
   });
 
   it("accepts a self-signed certificate over HTTPS", async () => {
@@ -139,7 +139,7 @@ describe("quiesce client: misbehaving app", () => {
 
   it("reports a 500 as http-status, with the app's error code when it sends one", async () => {
     const { port } = await serve((_req, res) => json(res, 500, { error: "quiescing", message: "x" }));
-    const result = await createQuiesceClient(endpoint(port)).begin();
+    const result = await createQuiesceClient(endpoint(port)).quiesce();
     expect(result).toMatchObject({ ok: false, kind: "http-status", httpStatus: 500 });
     if (!result.ok) expect(result.message).toContain("500 (quiescing)");
   });
@@ -243,7 +243,7 @@ describe("quiesce client: misbehaving app", () => {
       res.writeHead(302, { location: `http://127.0.0.1:${target.port}/quiesce` });
       res.end();
     });
-    const result = await createQuiesceClient(endpoint(port)).begin();
+    const result = await createQuiesceClient(endpoint(port)).quiesce();
     expect(result).toMatchObject({ ok: false, kind: "http-status", httpStatus: 302 });
     expect(target.seen).toHaveLength(0);
   });
@@ -266,7 +266,7 @@ describe("quiesce client: misbehaving app", () => {
       res.end(`{"oops": ${echoed}`);
     });
     const client = createQuiesceClient(endpoint(port));
-    for (const result of [await client.status(), await client.begin()]) {
+    for (const result of [await client.status(), await client.quiesce()]) {
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.message).not.toContain(TOKEN);
     }

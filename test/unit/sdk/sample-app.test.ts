@@ -63,7 +63,7 @@ describe("sample app in-process", () => {
     });
     const held = send(`${base}/work?ms=300`);
     await waitUntil("work in flight", () => app.quiescer.inFlight === 1);
-    expect(await client.begin("test")).toMatchObject({
+    expect(await client.quiesce("test")).toMatchObject({
       ok: true,
       status: { state: "quiescing", inFlight: 1 },
     });
@@ -74,7 +74,7 @@ describe("sample app in-process", () => {
     const drained = await client.status();
     // Accepted: the 404 for /quiesce on the main port (the app answered it), the held request, the allowed one.
     expect(drained).toMatchObject({ ok: true, status: { state: "drained", inFlight: 0, accepted: 3 } });
-    expect(await client.resume()).toMatchObject({ ok: true, status: { state: "serving" } });
+    expect(await client.unquiesce()).toMatchObject({ ok: true, status: { state: "serving" } });
     expect((await send(`${base}/work`)).status).toBe(200);
   });
 });
