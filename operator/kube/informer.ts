@@ -1,6 +1,8 @@
 // A supervised list+watch cache: restarts failed watches with backoff, relists on 410 Gone, and restarts stalled watches.
+
 import { type KubeConfig, type KubernetesObject, Watch } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { keyOf, type ObjectKey, objectKey } from "../api/object-key.ts";
 import { backoffDelay, jitter } from "../runtime/backoff.ts";
 import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
 import { statusCodeOf } from "./api-errors.ts";
@@ -44,9 +46,6 @@ export interface InformerOptions<T extends KubernetesObject> {
 
 export type Handler<T> = (object: T, old?: T) => void;
 
-type Key = string;
-const keyOf = (o: KubernetesObject): Key => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
-
 /**
  * Restart delay after `failures` failures in a row: 200 ms doubled per failure (12 times at most), capped at
  * `maxMs`, then between half and all of that at random. Short on purpose: a drain has a deadline, and the API
@@ -60,7 +59,7 @@ export class Informer<T extends KubernetesObject> {
   readonly name: string;
   private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
-  private readonly store = new Map<Key, T>();
+  private readonly store = new Map<ObjectKey, T>();
   private readonly handlers = {
     add: new Set<Handler<T>>(),
     update: new Set<Handler<T>>(),
@@ -90,7 +89,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.store.get(`${namespace}/${name}`);
+    return this.store.get(objectKey(namespace, name));
   }
 
   list(namespace?: string): T[] {
@@ -175,7 +174,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private replace(items: T[]): void {
-    const fresh = new Map<Key, T>();
+    const fresh = new Map<ObjectKey, T>();
     for (const item of items) fresh.set(keyOf(item), item);
     for (const [key, old] of this.store) {
       if (!fresh.has(key)) {

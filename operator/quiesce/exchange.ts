@@ -1,6 +1,7 @@
 // One bounded HTTP exchange with a pod: a single IP, no redirects, no pooling, a deadline and a body-size cap.
 import http from "node:http";
 import https from "node:https";
+import { readBody } from "../protocol/http-body.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 
 export type ExchangeRequest = {
@@ -76,32 +77,19 @@ function requestOptions(request: ExchangeRequest): https.RequestOptions {
   };
 }
 
-/** Reads the body up to `maxBodyBytes`, then finishes with it; finishing again later is a no-op. */
+/** Reads the body up to `maxBodyBytes` (the one bounded reader of protocol/http-body.ts), then finishes with it. */
 function collectResponse(
   res: http.IncomingMessage,
   maxBodyBytes: number,
   finish: (result: ExchangeResult) => void,
 ): void {
   const statusCode = res.statusCode ?? 0;
-  const tooLarge = (): void =>
-    finish({ kind: "too-large", statusCode, message: `response body exceeds ${maxBodyBytes} bytes` });
-  const declared = Number(res.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBodyBytes) {
-    tooLarge();
-    return;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  res.on("data", (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > maxBodyBytes) tooLarge();
-    else chunks.push(chunk);
+  void readBody(res, maxBodyBytes).then((read) => {
+    if (read.kind === "ok") finish({ kind: "response", statusCode, headers: res.headers, body: read.body });
+    else if (read.kind === "too-large")
+      finish({ kind: "too-large", statusCode, message: `response body exceeds ${maxBodyBytes} bytes` });
+    else finish({ kind: "network", message: `response interrupted: ${read.message}` });
   });
-  res.on("end", () =>
-    finish({ kind: "response", statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
-  );
-  res.on("error", (err) => finish({ kind: "network", message: `response interrupted: ${errorText(err)}` }));
-  res.on("aborted", () => finish({ kind: "network", message: "response aborted by the pod" }));
 }
 
 function errorText(err: unknown): string {
