@@ -12,6 +12,22 @@ function deferred() {
   return { promise, resolve };
 }
 
+/** A queue on a fake clock whose reconcile records when it ran and answers `answer(runNumber)`. */
+function timedQueue(answer: (run: number) => ReconcileResult, options: { holdRequeues?: boolean } = {}) {
+  const clock = new FakeClock();
+  const times: number[] = [];
+  const q = new WorkQueue({
+    name: "t",
+    clock,
+    ...options,
+    reconcile: async () => {
+      times.push(clock.now());
+      return answer(times.length);
+    },
+  });
+  return { clock, times, q };
+}
+
 describe("WorkQueue", () => {
   it("dedupes a key while it is queued", async () => {
     const runs: string[] = [];
@@ -144,16 +160,9 @@ describe("WorkQueue", () => {
   });
 
   it("applies requeueAfter: the key runs again only when due", async () => {
-    const clock = new FakeClock();
-    const times: number[] = [];
-    const q = new WorkQueue({
-      name: "t",
-      clock,
-      reconcile: async () => {
-        times.push(clock.now());
-        return times.length < 3 ? { kind: "requeueAfter", ms: 250 } : { kind: "done" };
-      },
-    });
+    const { clock, times, q } = timedQueue((n) =>
+      n < 3 ? { kind: "requeueAfter", ms: 250 } : { kind: "done" },
+    );
     q.start();
     q.add("p");
     await until(() => times.length === 1, "first run");
@@ -170,16 +179,8 @@ describe("WorkQueue", () => {
   });
 
   it("holdRequeues: an add does not run a key before its requeue is due; wake does", async () => {
-    const clock = new FakeClock();
-    const times: number[] = [];
-    const q = new WorkQueue({
-      name: "t",
-      clock,
+    const { clock, times, q } = timedQueue(() => ({ kind: "requeueAfter", ms: 1000 }), {
       holdRequeues: true,
-      reconcile: async () => {
-        times.push(clock.now());
-        return { kind: "requeueAfter", ms: 1000 };
-      },
     });
     q.start();
     q.add("p");
@@ -207,16 +208,9 @@ describe("WorkQueue", () => {
   });
 
   it("without holdRequeues an add runs a waiting key at once (client-go)", async () => {
-    const clock = new FakeClock();
-    const times: number[] = [];
-    const q = new WorkQueue({
-      name: "t",
-      clock,
-      reconcile: async () => {
-        times.push(clock.now());
-        return times.length === 1 ? { kind: "requeueAfter", ms: 1000 } : { kind: "done" };
-      },
-    });
+    const { clock, times, q } = timedQueue((n) =>
+      n === 1 ? { kind: "requeueAfter", ms: 1000 } : { kind: "done" },
+    );
     q.start();
     q.add("p");
     await until(() => times.length === 1, "first run");
