@@ -42,7 +42,8 @@ const CONFIG_NOTES: Record<string, string> = {
   leaderElect: "Elect a leader on a Lease before running drains (required with more than one replica).",
   leaseName: "Name of the Lease in `--namespace`.",
   leaseDurationSeconds: "How long a lease holds without renewal; must exceed the renew deadline.",
-  renewDeadlineSeconds: "The leader steps down when it cannot renew within this time; must exceed 1.2 x the retry period.",
+  renewDeadlineSeconds:
+    "The leader steps down when it cannot renew within this time; must exceed 1.2 x the retry period.",
   retryPeriodSeconds: "Interval between acquire/renew attempts.",
   identity: "Leader election identity (default: host-pid; the pod name in the chart).",
 };

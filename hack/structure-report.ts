@@ -42,7 +42,11 @@ const byLength = files
   .sort((a, b) => b.lines - a.lines);
 const functions = files.flatMap(({ f, text }) => functionsOf(f, text)).sort((a, b) => b.lines - a.lines);
 const violations = layerViolations(root);
-const top = (list: Span[]) => list.slice(0, 3).map((s) => `${s.lines} ${s.where}`).join("; ");
+const top = (list: Span[]) =>
+  list
+    .slice(0, 3)
+    .map((s) => `${s.lines} ${s.where}`)
+    .join("; ");
 console.log(`files in operator/: ${files.length}, lines: ${byLength.reduce((n, s) => n + s.lines, 0)}`);
 console.log(`longest files: ${top(byLength)}`);
 console.log(`longest functions: ${top(functions)}`);
