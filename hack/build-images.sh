@@ -34,14 +34,15 @@ node_modules/.bin/tsc -p tsconfig.build.json || fail "tsc -p tsconfig.build.json
 mkdir -p "$work/operator/dist"
 cp -r dist/operator "$work/operator/dist/operator"
 cp -r "$prod/node_modules" package.json "$work/operator/"
-# The sample app runs its TypeScript sources (Node 24 strips types outside node_modules).
-mkdir -p "$work/sample-app/operator/protocol" "$work/sample-app/test"
+# The sample app runs its TypeScript sources (Node 24 strips types outside node_modules): the folders listed in
+# test/sample-app/image-contents.txt (a unit test checks that the app imports nothing outside them).
+mkdir -p "$work/sample-app"
 cp -r "$prod/node_modules" package.json "$work/sample-app/"
-cp operator/protocol/quiesce-protocol.ts "$work/sample-app/operator/protocol/"
-cp -r operator/sdk "$work/sample-app/operator/sdk"
-mkdir -p "$work/sample-app/test/harness"
-cp -r test/sample-app test/fixtures test/load-pod "$work/sample-app/test/"
-cp -r test/harness/traffic "$work/sample-app/test/harness/"
+while read -r dir; do
+  [[ -z "$dir" || "$dir" == \#* ]] && continue
+  mkdir -p "$work/sample-app/$(dirname "$dir")"
+  cp -r "$dir" "$work/sample-app/$dir"
+done < test/sample-app/image-contents.txt
 
 build() { # TAG DOCKERFILE CONTEXT
   local start; start=$(date +%s)
