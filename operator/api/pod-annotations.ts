@@ -18,9 +18,12 @@ export const ANNOTATIONS = {
   leftEndpointsAt: "quiesce.dev/left-endpoints-at",
   /** The deadline passed while a Service still routed to the pod: its removal waits for the endpoints since then. */
   heldAt: "quiesce.dev/removal-held-at",
+  /** The app's `accepted` counter at the first reading of this removal, and when: the arrival rate counts from here. */
+  firstAccepted: "quiesce.dev/first-accepted",
+  firstAcceptedAt: "quiesce.dev/first-accepted-at",
   /** The app's `accepted` counter at the previous settle poll. */
   lastAccepted: "quiesce.dev/last-accepted",
-  /** When `lastAccepted` was read: the count must stay unchanged for a whole poll interval, not between two quick reads. */
+  /** When `lastAccepted` was first read (its last change): how long the count has stood still counts from here. */
   lastAcceptedAt: "quiesce.dev/last-accepted-at",
   inFlight: "quiesce.dev/in-flight",
   /** Last endpoint error, so a repeated error emits one Event, not one per poll. */
@@ -70,6 +73,8 @@ export interface DrainState {
   phaseEnteredAt?: number;
   leftEndpointsAt?: number;
   heldAt?: number;
+  firstAccepted?: number;
+  firstAcceptedAt?: number;
   lastAccepted?: number;
   lastAcceptedAt?: number;
   inFlight?: number;
@@ -108,6 +113,8 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.phaseEnteredAt]: time,
   [ANNOTATIONS.leftEndpointsAt]: time,
   [ANNOTATIONS.heldAt]: time,
+  [ANNOTATIONS.firstAccepted]: counter,
+  [ANNOTATIONS.firstAcceptedAt]: time,
   [ANNOTATIONS.lastAccepted]: counter,
   [ANNOTATIONS.lastAcceptedAt]: time,
   [ANNOTATIONS.inFlight]: counter,
@@ -132,6 +139,8 @@ export function fromAnnotations(annotations: unknown): DrainState {
     phaseEnteredAt: a[ANNOTATIONS.phaseEnteredAt],
     leftEndpointsAt: a[ANNOTATIONS.leftEndpointsAt],
     heldAt: a[ANNOTATIONS.heldAt],
+    firstAccepted: a[ANNOTATIONS.firstAccepted],
+    firstAcceptedAt: a[ANNOTATIONS.firstAcceptedAt],
     lastAccepted: a[ANNOTATIONS.lastAccepted],
     lastAcceptedAt: a[ANNOTATIONS.lastAcceptedAt],
     inFlight: a[ANNOTATIONS.inFlight],
@@ -160,6 +169,8 @@ export function toAnnotations(input: DrainState): Record<string, string | null> 
     [ANNOTATIONS.phaseEnteredAt]: iso(state.phaseEnteredAt),
     [ANNOTATIONS.leftEndpointsAt]: iso(state.leftEndpointsAt),
     [ANNOTATIONS.heldAt]: iso(state.heldAt),
+    [ANNOTATIONS.firstAccepted]: num(state.firstAccepted),
+    [ANNOTATIONS.firstAcceptedAt]: iso(state.firstAcceptedAt),
     [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
     [ANNOTATIONS.lastAcceptedAt]: iso(state.lastAcceptedAt),
     [ANNOTATIONS.inFlight]: num(state.inFlight),
@@ -182,6 +193,8 @@ const drainStateSchema = z.object({
   phaseEnteredAt: stateTime,
   leftEndpointsAt: stateTime,
   heldAt: stateTime,
+  firstAccepted: stateCount,
+  firstAcceptedAt: stateTime,
   lastAccepted: stateCount,
   lastAcceptedAt: stateTime,
   inFlight: stateCount,

@@ -20,6 +20,7 @@ export const DEFAULTS = {
   requestTimeoutSeconds: 2,
   pollIntervalSeconds: 1,
   settleSeconds: 10,
+  maxSettleSeconds: 120,
   onTimeout: "Delete",
   injectPreStop: false,
   maxConcurrent: 1,
@@ -139,7 +140,14 @@ export const drainSchema = z
   .object({
     timeoutSeconds: z.int().min(1).max(86400),
     pollIntervalSeconds: z.int().min(1).max(60).default(DEFAULTS.pollIntervalSeconds),
-    settleSeconds: z.int().min(0).max(600).default(DEFAULTS.settleSeconds),
+    settleSeconds: z.int().min(0).max(600).default(DEFAULTS.settleSeconds).meta({
+      description:
+        "How long after the pod has left every EndpointSlice it waits for traffic to stop when the app gives no evidence: no endpoint, an endpoint that does not answer, or no request seen since the removal began. With evidence, the settle ends as soon as the app's accepted counter has stood still for a few of its mean inter-arrival times (at least one poll interval), and goes on past settleSeconds while the counter still rises, up to maxSettleSeconds (before v0.2 it always ended at settleSeconds).",
+    }),
+    maxSettleSeconds: z.int().min(0).max(3600).default(DEFAULTS.maxSettleSeconds).meta({
+      description:
+        "While the app's accepted counter still rises after the pod left the endpoints (a load balancer that applies endpoint changes late: cloud network load balancers take 30 s to 2 min), the operator waits up to this long after leaving them, or settleSeconds if that is longer, before it asks the app to quiesce; never past the drain deadline.",
+    }),
     onTimeout: z.enum(["Delete", "Keep"]).default(DEFAULTS.onTimeout),
     injectPreStop: z.boolean().default(DEFAULTS.injectPreStop),
   })

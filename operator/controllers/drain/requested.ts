@@ -1,5 +1,6 @@
 // Requested: the removal waits for the budget, then the drain starts (NotReady); and DryRun's report instead.
 import type { DrainState } from "../../api/pod-annotations.ts";
+import { withReading } from "./arrival-evidence.ts";
 import { backToServing, interrupted, isReversal, reversalCause } from "./drain-endings.ts";
 import { type Decision, event, holdNotReady, type StepContext } from "./step-result.ts";
 
@@ -24,7 +25,8 @@ export function requested(ctx: StepContext): Decision {
       requeueMs: timing.pollMs,
     };
   }
-  const next: DrainState = {
+  // The first reading of the counter, taken while the pod still served, starts the arrival evidence.
+  const settling: DrainState = {
     phase: "Settling",
     policy: state.policy,
     reason: state.reason,
@@ -33,6 +35,7 @@ export function requested(ctx: StepContext): Decision {
     startedAt: now,
     phaseEnteredAt: now,
   };
+  const next = withReading(settling, obs.probe?.result, now);
   const deadline = new Date(now + timing.timeoutMs).toISOString();
   const settle = timing.settleMs / 1000;
   const wait = policy.endpoint

@@ -1,6 +1,7 @@
 // Settling: NotReady, waiting for traffic to stop before the app is asked to refuse work (or, without an endpoint,
 // before the pod is removed); and the hold of a removal whose deadline came while a Service still routes to it.
 import type { DrainState } from "../../api/pod-annotations.ts";
+import { quietNeededMs, withReading } from "./arrival-evidence.ts";
 import { finish } from "./drain-endings.ts";
 import {
   type Decision,
@@ -11,53 +12,54 @@ import {
   withState,
 } from "./step-result.ts";
 
-/** `wait` bounds a requeue by the drain deadline. The caller holds the gate NotReady. */
+/**
+ * `wait` bounds a requeue by the drain deadline. The caller holds the gate NotReady. Every reading of the app's
+ * `accepted` counter, routed or not, adds to the evidence (arrival-evidence.ts); the settle counts from leaving the
+ * endpoints and ends once the counter has stood still long enough for its own rate, or by the timer
+ * (settleSeconds) when the app gives no evidence, and at the latest at maxSettleSeconds.
+ */
 export function settling(
   ctx: StepContext,
   failure: readonly DrainEvent[],
   wait: (ms: number) => number,
 ): Decision {
   const { obs, now, policy, timing } = ctx;
+  const probe = obs.probe?.result;
+  const read = withState(ctx, withReading(ctx.state, probe, now));
   if (obs.gate === true || obs.listed === true) {
     // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
     // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
     // neither holds; the drain timeout still bounds it all.
-    const next: DrainState = {
-      ...ctx.state,
-      phaseEnteredAt: now,
-      leftEndpointsAt: undefined,
-      lastAccepted: undefined,
-      lastAcceptedAt: undefined,
-    };
+    const next: DrainState = { ...read.state, phaseEnteredAt: now, leftEndpointsAt: undefined };
     return { state: next, requeueMs: wait(timing.pollMs) };
   }
-  // First seen out of every EndpointSlice: load balancers learn of it from about now, so settleSeconds (their
-  // propagation) counts from here rather than from the gate write, which the EndpointSlice controller may lag.
+  // First seen out of every EndpointSlice: load balancers learn of it from about now, so the settle counts from
+  // here rather than from the gate write, which the EndpointSlice controller may lag.
   const here =
-    obs.listed === false && ctx.state.leftEndpointsAt === undefined
-      ? withState(ctx, { ...ctx.state, leftEndpointsAt: now })
-      : ctx;
+    obs.listed === false && read.state.leftEndpointsAt === undefined
+      ? withState(read, { ...read.state, leftEndpointsAt: now })
+      : read;
   const state = here.state;
-  const settledAt = (state.leftEndpointsAt ?? state.phaseEnteredAt ?? now) + timing.settleMs;
+  const leftAt = state.leftEndpointsAt ?? state.phaseEnteredAt ?? now;
+  const settledAt = leftAt + timing.settleMs;
   const untilSettled = (ms: number) => wait(Math.min(ms, settledAt - now));
   if (!policy.endpoint) {
     if (now >= settledAt) return finish(here, "Drained");
     return { state, requeueMs: untilSettled(timing.pollMs) };
   }
-  if (now >= settledAt) {
+  if (!probe?.ok) {
+    if (now < settledAt) return pollAgain(here, probe, untilSettled(timing.pollMs));
     const quiescing = toQuiescing(here);
     return { ...quiescing, events: [...failure, ...(quiescing.events ?? [])] };
   }
-  const probe = obs.probe?.result;
-  if (!probe?.ok) return pollAgain(here, probe, untilSettled(timing.pollMs));
-  if (state.lastAccepted === probe.status.accepted && state.lastAcceptedAt !== undefined) {
-    // Unchanged for a whole poll interval: traffic has stopped. Two reads close together prove nothing.
-    const quietFor = now - state.lastAcceptedAt;
-    if (quietFor >= timing.pollMs) return toQuiescing(here);
-    return { state, requeueMs: untilSettled(timing.pollMs - quietFor) };
-  }
-  const next = { ...state, lastAccepted: probe.status.accepted, lastAcceptedAt: now, lastError: undefined };
-  return { state: next, requeueMs: untilSettled(timing.pollMs) };
+  const boundAt = Math.max(settledAt, leftAt + timing.maxSettleMs);
+  const needed = quietNeededMs(state, timing.pollMs, boundAt - leftAt);
+  // Quiet counts from the last arrival, but never from before the pod left the endpoints.
+  const quietSince = Math.max(state.lastAcceptedAt ?? now, leftAt);
+  const quietAt = needed === undefined ? settledAt : quietSince + needed;
+  if (now >= Math.min(quietAt, boundAt)) return toQuiescing(here);
+  const next = { ...state, lastError: undefined };
+  return { state: next, requeueMs: wait(Math.min(timing.pollMs, Math.min(quietAt, boundAt) - now)) };
 }
 
 function toQuiescing(ctx: StepContext): Decision {

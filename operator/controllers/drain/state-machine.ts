@@ -42,6 +42,8 @@ function probeFor(
     return state.outcome === "DryRun" ? undefined : "status";
   if (pod !== "present") return undefined;
   switch (state.phase) {
+    // Read while the pod still serves (Requested): the arrival rate the settle judges quiet by starts here.
+    case "Requested":
     case "Settling":
     case "Draining":
       return "status";
@@ -59,16 +61,18 @@ function probeFor(
  * anyway, no drain is shortened or lengthened by a guess: the pod is kept until the policy is fixed.
  */
 export function drainTiming(policy: DrainPolicy): DrainTiming | string {
-  const { timeoutSeconds, pollIntervalSeconds = 1, settleSeconds = 0 } = policy.drain;
+  const { timeoutSeconds, pollIntervalSeconds = 1, settleSeconds = 0, maxSettleSeconds = 120 } = policy.drain;
   const valid = (v: unknown, min: number) => typeof v === "number" && Number.isFinite(v) && v >= min;
   if (!valid(timeoutSeconds, 0) || timeoutSeconds === 0) return `timeoutSeconds is ${String(timeoutSeconds)}`;
   if (!valid(pollIntervalSeconds, 0) || pollIntervalSeconds === 0)
     return `pollIntervalSeconds is ${String(pollIntervalSeconds)}`;
   if (!valid(settleSeconds, 0)) return `settleSeconds is ${String(settleSeconds)}`;
+  if (!valid(maxSettleSeconds, 0)) return `maxSettleSeconds is ${String(maxSettleSeconds)}`;
   return {
     pollMs: pollIntervalSeconds * 1000,
     timeoutMs: timeoutSeconds * 1000,
     settleMs: settleSeconds * 1000,
+    maxSettleMs: maxSettleSeconds * 1000,
   };
 }
 

@@ -52,6 +52,8 @@ export interface DrainTiming {
   pollMs: number;
   timeoutMs: number;
   settleMs: number;
+  /** How long the settle may wait for traffic that still arrives after the pod left the endpoints. */
+  maxSettleMs: number;
 }
 
 /** Everything one step reads; never changed during the step (a derived state makes a new context). */
@@ -156,6 +158,8 @@ export function pollAgain(ctx: StepContext, probe: ProbeResult | undefined, requ
 export function withoutProgress(state: DrainState): DrainState {
   return {
     ...state,
+    firstAccepted: undefined,
+    firstAcceptedAt: undefined,
     lastAccepted: undefined,
     lastAcceptedAt: undefined,
     inFlight: undefined,

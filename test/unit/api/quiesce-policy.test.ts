@@ -18,6 +18,7 @@ describe("QuiescePolicy spec", () => {
           timeoutSeconds: 600,
           pollIntervalSeconds: 1,
           settleSeconds: 10,
+          maxSettleSeconds: 120,
           onTimeout: "Delete",
           injectPreStop: false,
         },

@@ -17,6 +17,7 @@ const policy = (name: string, app = "web"): QuiescePolicy => ({
       timeoutSeconds: 5,
       pollIntervalSeconds: 1,
       settleSeconds: 1,
+      maxSettleSeconds: 120,
       onTimeout: "Keep",
       injectPreStop: false,
     },

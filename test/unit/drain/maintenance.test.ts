@@ -28,10 +28,18 @@ describe("maintenance mode", () => {
       T0 + 1000,
       p,
     );
+    // No request arrived since the removal began: no rate to judge quiet by, so the timer (settleSeconds, 10 s).
     r = step(
       r.state,
       { pod: "present", gate: false, maintenance: true, probe: probeFor(r.state, ok(2, 10)) },
       T0 + 2000,
+      p,
+    );
+    expect(r.state.phase).toBe("Settling");
+    r = step(
+      r.state,
+      { pod: "present", gate: false, maintenance: true, probe: probeFor(r.state, ok(2, 10)) },
+      T0 + 11_000,
       p,
     );
     expect(r.state.phase).toBe("Quiescing");

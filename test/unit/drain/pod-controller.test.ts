@@ -49,11 +49,15 @@ class ScriptedApp {
     this.quiescing = quiescing;
   }
 
+  /** The `accepted` counter at each answer: 5 requests arrive between the first two reads, then none. */
+  private readonly accepted = [42, 47];
+
   private answer(): QuiesceCallResult {
     const inFlight = this.quiescing && this.inFlight.length > 1 ? this.inFlight.shift() : this.inFlight[0];
     const count = inFlight ?? 0;
     const state = !this.quiescing ? "serving" : count === 0 ? "drained" : "quiescing";
-    return { ok: true, status: { state, inFlight: count, accepted: 42 }, httpStatus: 200 };
+    const accepted = (this.accepted.length > 1 ? this.accepted.shift() : this.accepted[0]) ?? 0;
+    return { ok: true, status: { state, inFlight: count, accepted }, httpStatus: 200 };
   }
 
   makeClient: ClientFactory = (endpoint) => {
@@ -177,7 +181,8 @@ describe("PodController drain", () => {
     ]);
     expect(requeues(steps)).toEqual([1000, 1000, 0, 1000, 1000, 1000, "done"]);
     expect(steps.map((s) => s.at - T0)).toEqual([0, 1000, 2000, 2000, 3000, 4000, 5000]);
-    expect(app.calls).toEqual(["GET", "GET", "POST delete", "GET", "GET"]);
+    // The first GET is read while the pod still serves (Requested): the arrival rate starts there.
+    expect(app.calls).toEqual(["GET", "GET", "GET", "POST delete", "GET", "GET"]);
     expect(app.endpoints[0]).toMatchObject({ podIP: "198.18.0.9", port: 8080, path: "/quiesce" });
 
     expect(h.journal.whats()).toEqual([

@@ -90,7 +90,14 @@ describe("drain state machine: paths", () => {
 
   it("does not take two reads close together as proof that traffic stopped", () => {
     const p = policy();
-    let r = reconcile(base("Settling", { startedAt: T0, phaseEnteredAt: T0 }), p, T0 + 1000, ok(4, 500));
+    // 100 arrivals in the second before: a busy pod, quiet after one poll interval without a new one.
+    const first = { firstAccepted: 400, firstAcceptedAt: T0, lastAccepted: 400, lastAcceptedAt: T0 };
+    let r = reconcile(
+      base("Settling", { startedAt: T0, phaseEnteredAt: T0, ...first }),
+      p,
+      T0 + 1000,
+      ok(4, 500),
+    );
     // An early reconcile (some pod event) 50 ms later sees the same count: not a whole poll interval of quiet.
     r = reconcile(r.state, p, T0 + 1050, ok(4, 500));
     expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 500, lastAcceptedAt: T0 + 1000 });
@@ -99,14 +106,16 @@ describe("drain state machine: paths", () => {
     expect(r.state.phase).toBe("Quiescing");
   });
 
-  it("stops settling at settleSeconds when accepted keeps moving", () => {
-    const p = policy({ drain: { settleSeconds: 3 } });
+  it("goes on settling past settleSeconds while accepted still rises, up to maxSettleSeconds", () => {
+    const p = policy({ drain: { settleSeconds: 3, maxSettleSeconds: 6 } });
     let r = reconcile(base("Settling"), p, T0 + 1000, ok(1, 1));
-    r = reconcile(r.state, p, T0 + 2000, ok(1, 2));
-    expect(requeueMs(r)).toBe(1000);
-    r = reconcile(r.state, p, T0 + 2500, ok(1, 3));
-    expect(requeueMs(r)).toBe(500); // never sleeps past the settle bound
-    r = reconcile(r.state, p, T0 + 3000, ok(1, 4));
+    for (const t of [2000, 3000, 4000, 5000]) {
+      r = reconcile(r.state, p, T0 + t, ok(1, t / 1000));
+      expect(r.state.phase).toBe("Settling"); // a load balancer still sends: settleSeconds alone does not end it
+    }
+    r = reconcile(r.state, p, T0 + 5500, ok(1, 6));
+    expect(requeueMs(r)).toBe(500); // never sleeps past the bound
+    r = reconcile(r.state, p, T0 + 6000, ok(1, 7));
     expect(r.state.phase).toBe("Quiescing");
   });
 
@@ -115,12 +124,13 @@ describe("drain state machine: paths", () => {
     // The previous leader wrote Settling at T0 and died before the gate: by T0 + 5 s the settle bound has passed.
     let r = reconcile(base("Settling"), p, T0 + 5000, ok(1, 7), { gate: true });
     expect(r.state).toMatchObject({ phase: "Settling", phaseEnteredAt: T0 + 5000, startedAt: T0 });
-    expect(r.state.lastAccepted).toBeUndefined();
+    // The reading still counts as evidence of the arrival rate.
+    expect(r.state).toMatchObject({ firstAccepted: 7, lastAccepted: 7 });
     expect(kinds(r)).toEqual(["patchAnnotations", "setServingCondition", "requeueAfter"]);
-    // Gate now False: the settle runs from T0 + 5 s, not from T0.
+    // Gate now False: the settle runs from T0 + 5 s, not from T0 (no arrival seen: the timer, settleSeconds).
     r = reconcile(r.state, p, T0 + 6000, ok(1, 7));
     expect(r.state.phase).toBe("Settling");
-    r = reconcile(r.state, p, T0 + 7000, ok(1, 8));
+    r = reconcile(r.state, p, T0 + 7000, ok(1, 7));
     expect(r.state.phase).toBe("Quiescing");
   });
 
@@ -196,8 +206,11 @@ describe("drain state machine: paths", () => {
     expect(kinds(r)).toEqual(["patchAnnotations", "requeueAfter"]); // one write for both
     r = reconcile(r.state, p, T0 + 2500, ok(1, 20), { listed: false });
     r = reconcile(r.state, p, T0 + 3000, ok(1, 30), { listed: false });
-    expect(r.state.phase).toBe("Settling"); // T0 + 2 s passed: the old bound would have quiesced here
+    expect(r.state.phase).toBe("Settling"); // T0 + 2 s passed: counting from the gate write would have quiesced
     r = reconcile(r.state, p, T0 + 3500, ok(1, 40), { listed: false });
+    expect(r.state.phase).toBe("Settling"); // settleSeconds from leaving passed, but requests still arrive
+    // 30 arrivals in 2 s: quiet after one poll interval with none.
+    r = reconcile(r.state, p, T0 + 4500, ok(1, 40), { listed: false });
     expect(r.state).toMatchObject({ phase: "Quiescing", leftEndpointsAt: T0 + 1500 });
   });
 
@@ -542,6 +555,7 @@ describe("a policy whose timing cannot be used", () => {
       timeoutMs: 30_000,
       pollMs: 2_000,
       settleMs: 5_000,
+      maxSettleMs: 120_000,
     });
   });
 });

@@ -78,6 +78,7 @@ describe("mutatePod: readiness gate", () => {
           timeoutSeconds: 60,
           pollIntervalSeconds: 1,
           settleSeconds: 5,
+          maxSettleSeconds: 120,
           onTimeout: "Delete",
           injectPreStop: true,
         },

@@ -24,6 +24,7 @@ describe("view types", () => {
           timeoutSeconds: 60,
           pollIntervalSeconds: 1,
           settleSeconds: 5,
+          maxSettleSeconds: 120,
           onTimeout: "Delete",
           injectPreStop: false,
         },
