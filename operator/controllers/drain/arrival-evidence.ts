@@ -42,14 +42,3 @@ export function quietNeededMs(state: DrainState, pollMs: number, boundMs: number
   const meanInterArrival = span / arrivals;
   return Math.max(pollMs, Math.min(boundMs, QUIET_INTER_ARRIVALS * meanInterArrival));
 }
-
-/** Drops the counter readings, for a state that starts over. */
-export function withoutReadings(state: DrainState): DrainState {
-  return {
-    ...state,
-    firstAccepted: undefined,
-    firstAcceptedAt: undefined,
-    lastAccepted: undefined,
-    lastAcceptedAt: undefined,
-  };
-}
