@@ -43,13 +43,18 @@ export interface RemovalRequest {
   via: RemovalVia;
 }
 
+/** No removal is under way: serving, or a reversed drain (Unquiescing) that a new removal starts over. */
+export function canRequestRemoval(current: DrainState): boolean {
+  const { phase } = sanitizeDrainState(current);
+  return phase === "Serving" || phase === "Unquiescing";
+}
+
 /**
  * The Requested state for a removal of a pod in `current`, or undefined when a removal is already under way (the
  * request is idempotent). A reversed drain (Unquiescing) starts over: nothing of it carries into the new one.
  */
 export function requestRemoval(current: DrainState, request: RemovalRequest): DrainState | undefined {
-  const state = sanitizeDrainState(current);
-  if (state.phase !== "Serving" && state.phase !== "Unquiescing") return undefined;
+  if (!canRequestRemoval(current)) return undefined;
   return sanitizeDrainState({
     phase: "Requested",
     policy: request.policy,

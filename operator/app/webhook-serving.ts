@@ -4,7 +4,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CoreV1Api, KubeConfig, V1Pod } from "@kubernetes/client-node";
-import { objectKey } from "../api/object-key.ts";
+import { type ObjectKey, objectKey } from "../api/object-key.ts";
 import { podTarget } from "../controllers/drain/pod-controller.ts";
 import { backgroundRecorder, removalRecorder } from "../controllers/drain/removal-requests.ts";
 import { listedAsServing } from "../controllers/workloads/endpoint-listing.ts";
@@ -112,7 +112,7 @@ export async function serveWebhooks(deps: {
   events: EventRecorder;
   metrics: Metrics;
   logger: Logger;
-  enqueueDrain: (key: ReturnType<typeof objectKey>) => void;
+  enqueueDrain: (key: ObjectKey) => void;
 }): Promise<ServedWebhooks> {
   const { config, core, cache, events, logger } = deps;
   const certs = await webhookCertificates(config, logger);

@@ -59,12 +59,11 @@ export function importViolation(from: string, to: string): string | undefined {
   const only = ONLY[source];
   if (only)
     return only.some((u) => within(to, u)) ? undefined : `${source} may import only ${only.join(", ")}`;
-  if (ONLY[target] && target === "operator/sdk") return undefined;
   const a = layerOf(source);
   const b = layerOf(target);
   if (b < a) return undefined;
   if (b === a) return `${source} imports its sibling ${target} (layer ${LAYERS[a]?.name})`;
-  return `${source} (layer ${LAYERS[a]?.name}) imports ${target} (layer ${LAYERS[b]?.name ?? "?"}), a layer up`;
+  return `${source} (layer ${LAYERS[a]?.name}) imports ${target} (${LAYERS[b] ? `layer ${LAYERS[b].name}, a layer up` : "outside the operator's layers"})`;
 }
 
 export interface Import {

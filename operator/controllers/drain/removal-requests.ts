@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { type ObjectKey, objectKey } from "../../api/object-key.ts";
 import { type RemovalReason, toAnnotations } from "../../api/pod-annotations.ts";
 import { drainStateOf, isTerminating } from "../../api/pod-view.ts";
-import { requestRemoval, type StartDrainEffect } from "../../api/removal-request.ts";
+import { canRequestRemoval, requestRemoval, type StartDrainEffect } from "../../api/removal-request.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
 import type { PodWriter } from "../../kube/pods.ts";
 import { WriteOverlay } from "../../kube/write-overlay.ts";
@@ -116,41 +116,40 @@ async function record(
   overlay: (pods: readonly V1Pod[]) => V1Pod[],
   remember: (pod: V1Pod) => void,
 ): Promise<void> {
-  {
-    const { namespace, name } = effect.pod;
-    const pod = await deps.getPod(namespace, name);
-    if (pod === undefined) return;
-    const namespacePods = overlay(deps.cache.pods.list(namespace));
-    const reason = refineReason(effect, pod, deps.lookups, namespacePods);
-    const next = requestRemoval(drainStateOf(pod), {
-      now: effect.requestedAt.getTime(),
-      policy: effect.policy,
-      reason,
-      via: effect.via,
-    });
-    if (next === undefined) {
-      deps.enqueue(objectKey(namespace, name));
-      return;
-    }
-    const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
-    if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
-      deps.logger.info(
-        { controller: "drain", namespace, pod: name },
-        "ReplicaSet already removing enough pods; not marking",
-      );
-      return;
-    }
-    const annotations = { ...toAnnotations(next), [DELETION_COST_ANNOTATION]: REQUESTED_DELETION_COST };
-    const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
-    if (written === undefined)
-      throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
-    remember(written);
-    deps.logger.info(
-      { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
-      "removal requested",
-    );
+  const { namespace, name } = effect.pod;
+  const pod = await deps.getPod(namespace, name);
+  if (pod === undefined) return;
+  const current = drainStateOf(pod);
+  if (!canRequestRemoval(current)) {
     deps.enqueue(objectKey(namespace, name));
+    return;
   }
+  const namespacePods = overlay(deps.cache.pods.list(namespace));
+  const reason = refineReason(effect, pod, deps.lookups, namespacePods);
+  const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
+  if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
+    deps.logger.info(
+      { controller: "drain", namespace, pod: name },
+      "ReplicaSet already removing enough pods; not marking",
+    );
+    return;
+  }
+  const next = requestRemoval(current, {
+    now: effect.requestedAt.getTime(),
+    policy: effect.policy,
+    reason,
+    via: effect.via,
+  });
+  if (next === undefined) return;
+  const annotations = { ...toAnnotations(next), [DELETION_COST_ANNOTATION]: REQUESTED_DELETION_COST };
+  const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
+  if (written === undefined) throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
+  remember(written);
+  deps.logger.info(
+    { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
+    "removal requested",
+  );
+  deps.enqueue(objectKey(namespace, name));
 }
 
 /** Retries of a removal record that failed: 400 ms, 800 ms, ... at most 5 s (the deleter retries too). */

@@ -17,6 +17,7 @@ describe("import layers", () => {
     ["operator/cli/plugin/status-command.ts", "operator/controllers/workloads/workload.ts", true],
     ["operator/sdk/endpoint.ts", "operator/protocol/quiesce-protocol.ts", false],
     ["operator/sdk/endpoint.ts", "operator/api/pod-annotations.ts", true],
+    ["operator/app/controllers.ts", "operator/sdk/index.ts", true],
     ["operator/api/pod-view.ts", "operator/kube/pods.ts", true],
     ["test/unit/x.test.ts", "hack/demo/main.ts", true],
     ["hack/demo/main.ts", "test/harness/wait-for.ts", false],
