@@ -1,5 +1,6 @@
 // Names and parsing of the drain state the operator keeps on each pod (annotations and the serving gate).
 import { z } from "zod";
+import { EVIDENCE_ISSUES, type EvidenceIssue } from "./traffic-evidence.ts";
 
 /** Readiness gate condition type injected into selected pods; False takes the pod out of the ready endpoints. */
 export const SERVING_CONDITION = "quiesce.dev/serving";
@@ -25,6 +26,13 @@ export const ANNOTATIONS = {
   lastAccepted: "quiesce.dev/last-accepted",
   /** When `lastAccepted` was first read (its last change): how long the count has stood still counts from here. */
   lastAcceptedAt: "quiesce.dev/last-accepted-at",
+  /** Why the counter last gave no evidence (went-down, jumped, unusable): one SettleOnTimer Event per cause. */
+  evidenceIssue: "quiesce.dev/evidence-issue",
+  /** When the settle first saw traffic still arriving settleSeconds after the pod left the endpoints. */
+  trafficNotedAt: "quiesce.dev/traffic-noted-at",
+  /** The app's `refused` counter at its last reading after the quiesce, and when it last rose. */
+  lastRefused: "quiesce.dev/last-refused",
+  lastRefusedAt: "quiesce.dev/last-refused-at",
   inFlight: "quiesce.dev/in-flight",
   /** Last endpoint error, so a repeated error emits one Event, not one per poll. */
   lastError: "quiesce.dev/last-error",
@@ -77,6 +85,10 @@ export interface DrainState {
   firstAcceptedAt?: number;
   lastAccepted?: number;
   lastAcceptedAt?: number;
+  evidenceIssue?: EvidenceIssue;
+  trafficNotedAt?: number;
+  lastRefused?: number;
+  lastRefusedAt?: number;
   inFlight?: number;
   lastError?: string;
   refusal?: string;
@@ -117,6 +129,10 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.firstAcceptedAt]: time,
   [ANNOTATIONS.lastAccepted]: counter,
   [ANNOTATIONS.lastAcceptedAt]: time,
+  [ANNOTATIONS.evidenceIssue]: optional(z.enum(EVIDENCE_ISSUES)),
+  [ANNOTATIONS.trafficNotedAt]: time,
+  [ANNOTATIONS.lastRefused]: counter,
+  [ANNOTATIONS.lastRefusedAt]: time,
   [ANNOTATIONS.inFlight]: counter,
   [ANNOTATIONS.lastError]: text,
   [ANNOTATIONS.refusal]: text,
@@ -143,6 +159,10 @@ export function fromAnnotations(annotations: unknown): DrainState {
     firstAcceptedAt: a[ANNOTATIONS.firstAcceptedAt],
     lastAccepted: a[ANNOTATIONS.lastAccepted],
     lastAcceptedAt: a[ANNOTATIONS.lastAcceptedAt],
+    evidenceIssue: a[ANNOTATIONS.evidenceIssue],
+    trafficNotedAt: a[ANNOTATIONS.trafficNotedAt],
+    lastRefused: a[ANNOTATIONS.lastRefused],
+    lastRefusedAt: a[ANNOTATIONS.lastRefusedAt],
     inFlight: a[ANNOTATIONS.inFlight],
     lastError: a[ANNOTATIONS.lastError],
     refusal: a[ANNOTATIONS.refusal],
@@ -173,6 +193,10 @@ export function toAnnotations(input: DrainState): Record<string, string | null> 
     [ANNOTATIONS.firstAcceptedAt]: iso(state.firstAcceptedAt),
     [ANNOTATIONS.lastAccepted]: num(state.lastAccepted),
     [ANNOTATIONS.lastAcceptedAt]: iso(state.lastAcceptedAt),
+    [ANNOTATIONS.evidenceIssue]: str(state.evidenceIssue),
+    [ANNOTATIONS.trafficNotedAt]: iso(state.trafficNotedAt),
+    [ANNOTATIONS.lastRefused]: num(state.lastRefused),
+    [ANNOTATIONS.lastRefusedAt]: iso(state.lastRefusedAt),
     [ANNOTATIONS.inFlight]: num(state.inFlight),
     [ANNOTATIONS.lastError]: str(state.lastError),
     [ANNOTATIONS.refusal]: str(state.refusal),
@@ -197,6 +221,10 @@ const drainStateSchema = z.object({
   firstAcceptedAt: stateTime,
   lastAccepted: stateCount,
   lastAcceptedAt: stateTime,
+  evidenceIssue: optional(z.enum(EVIDENCE_ISSUES)),
+  trafficNotedAt: stateTime,
+  lastRefused: stateCount,
+  lastRefusedAt: stateTime,
   inFlight: stateCount,
   lastError: text,
   refusal: text,

@@ -27,6 +27,19 @@ function drainMetrics(r: Registry[]) {
       buckets: [0, 1, 2, 5, 10, 20, 50, 100, 500, 1000],
       registers: r,
     }),
+    settleDuration: new Histogram({
+      name: "quiesce_settle_duration_seconds",
+      help: "Time from the pod leaving every EndpointSlice to the end of its settle (the quiesce call), by how it ended: quiet (the app's accepted counter stood still), timer (settleSeconds, no evidence), bound (maxSettleSeconds).",
+      labelNames: ["ended_by"],
+      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300],
+      registers: r,
+    }),
+    trafficAfterLeaving: new Histogram({
+      name: "quiesce_traffic_after_leaving_seconds",
+      help: "Time from the pod leaving every EndpointSlice to the last new work its app counted: how late load balancers let go.",
+      buckets: [0, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 30, 45, 60, 90, 120, 300],
+      registers: r,
+    }),
     refusedByBudget: new Counter({
       name: "quiesce_drains_refused_by_budget_total",
       help: "Removal requests deferred because the budget did not allow another drain.",

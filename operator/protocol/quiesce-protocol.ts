@@ -19,11 +19,16 @@ export type QuiesceState = z.infer<typeof quiesceStateSchema>;
 
 const countSchema = z.number().int().nonnegative();
 
-/** Body of every 2xx response of the quiesce endpoint. Unknown fields are ignored (forward compatibility). */
+/**
+ * Body of every 2xx response of the quiesce endpoint. Unknown fields are ignored (forward compatibility).
+ * `accepted`: new work admitted since the process started; `refused` (optional): new work turned away because the
+ * app was quiescing, since the process started. Both only ever rise within one process.
+ */
 export const statusBodySchema = z.object({
   state: quiesceStateSchema,
   inFlight: countSchema,
   accepted: countSchema,
+  refused: countSchema.optional(),
   classes: z.record(z.string(), countSchema).optional(),
 });
 export type QuiesceStatus = z.infer<typeof statusBodySchema>;

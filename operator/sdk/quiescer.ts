@@ -71,6 +71,7 @@ export class Quiescer {
       state: this.#state,
       inFlight: this.#tracker.inFlight,
       accepted: this.#tracker.accepted,
+      refused: this.#tracker.refused,
       classes: this.#tracker.classes(),
     };
   }
@@ -123,6 +124,15 @@ export class Quiescer {
     return this.#tracker.begin(workClass, true);
   }
 
+  /**
+   * Counts new work turned away because the app is quiescing (counted in `refused`), e.g. a message a consumer put
+   * back. HTTP requests the SDK answers 503 are counted already. Rising refusals tell the operator that work still
+   * arrives, and it waits for them to stop before it removes the pod.
+   */
+  refuse(): void {
+    this.#tracker.refuse();
+  }
+
   /** Counts `promise` in flight as `workClass` until it settles; returns the same promise. */
   track<T>(promise: Promise<T>, workClass: string = DEFAULT_TRACK_CLASS): Promise<T> {
     const release = this.begin(workClass);
@@ -138,6 +148,7 @@ export class Quiescer {
   admit(req: IncomingMessage, res: ServerResponse): boolean {
     const closed = this.#connections.register(req, res);
     if (this.#quiescing && !this.#allow(req)) {
+      this.#tracker.refuse();
       res.on("close", closed);
       sendError(res, 503, "quiescing", "the server is quiescing; retry on another instance", {
         "Retry-After": this.#retryAfter,

@@ -1,4 +1,4 @@
-// Counts work in flight per class and the work accepted since start; pure, no I/O.
+// Counts work in flight per class, and the work accepted and refused since start; pure, no I/O.
 
 export type Release = () => void;
 
@@ -7,6 +7,7 @@ export class WorkTracker {
   readonly #onChange: () => void;
   #inFlight = 0;
   #accepted = 0;
+  #refused = 0;
 
   /** `onChange` runs after every change of the in-flight total. */
   constructor(onChange: () => void) {
@@ -19,6 +20,15 @@ export class WorkTracker {
 
   get accepted(): number {
     return this.#accepted;
+  }
+
+  /** New work turned away because the app was quiescing, since start. */
+  get refused(): number {
+    return this.#refused;
+  }
+
+  refuse(): void {
+    this.#refused += 1;
   }
 
   /** Every class seen so far, with its current count (zeros kept so the shape is stable). */

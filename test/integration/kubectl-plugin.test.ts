@@ -106,7 +106,7 @@ describe("kubectl quiesce", () => {
     const table = await runPlugin(["status", "-n", ns]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^POD\s+POLICY\s+STATE\s+READY\s+IN-FLIGHT\s+IN-STATE\s+ETA$/);
+    expect(lines[0]).toMatch(/^POD\s+POLICY\s+STATE\s+READY\s+IN-FLIGHT\s+IN-STATE\s+ETA\s+DETAIL$/);
     expect(lines).toHaveLength(3); // the unselected "other" pod is not listed
     for (const line of lines.slice(1))
       expect(line).toMatch(/^web-\S+\s+web\s+Serving\s+True\s+-\s+\d+s\s+-$/);

@@ -94,6 +94,18 @@ function brokenPod(namespace: string, mode: string): V1Pod {
   };
 }
 
+/** Creates the misbehaving pod and waits until it is Ready. */
+async function startBrokenPod(ns: string, mode: string): Promise<V1Pod> {
+  await apis.core.createNamespacedPod({ namespace: ns, body: brokenPod(ns, mode) });
+  return await waitFor(
+    async () => {
+      const p = await readPod(apis, ns, `broken-${mode}`);
+      return p && isReady(p) ? p : undefined;
+    },
+    { timeoutMs: 30_000, what: `pod broken-${mode} Ready` },
+  );
+}
+
 const MISBEHAVIOURS = [
   { mode: "refuse", kind: "refused" },
   { mode: "500", kind: "http-status" },
@@ -122,14 +134,7 @@ describe("a misbehaving quiesce endpoint", () => {
       endpoint: { port: "admin", path: "/quiesce", requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS },
       drain: { timeoutSeconds: TIMEOUT_SECONDS, pollIntervalSeconds: 1, settleSeconds: 1 },
     });
-    await apis.core.createNamespacedPod({ namespace: ns, body: brokenPod(ns, mode) });
-    const pod = await waitFor(
-      async () => {
-        const p = await readPod(apis, ns, `broken-${mode}`);
-        return p && isReady(p) ? p : undefined;
-      },
-      { timeoutMs: 30_000, what: `pod broken-${mode} Ready` },
-    );
+    const pod = await startBrokenPod(ns, mode);
     const watch = await watchPod(kc, ns, nameOf(pod));
     expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
     await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 40_000);
@@ -153,6 +158,40 @@ describe("a misbehaving quiesce endpoint", () => {
     expect(events.map((e) => e.reason)).toContain("DrainTimedOut");
     // One Event per distinct error, not one per poll.
     expect(errors.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe("a counter the app gets wrong", () => {
+  it.concurrent.each([
+    { mode: "counter-down", issue: /accepted counter went down \(\d+ -> \d+: did it restart\?\)/ },
+    { mode: "accepted-missing", issue: /accepted counter is unusable \(accepted is missing\)/ },
+  ])("$mode: the settle falls back to its timer, says so once, and the drain still ends Drained", async ({
+    mode,
+    issue,
+  }) => {
+    const ns = await namespace(`ctr-${mode}`);
+    const settleSeconds = 2;
+    await createPolicy(apis, "broken", ns, {
+      selector: { matchLabels: { app: "broken" } },
+      endpoint: { port: "admin", path: "/quiesce", requestTimeoutSeconds: REQUEST_TIMEOUT_SECONDS },
+      drain: { timeoutSeconds: 60, pollIntervalSeconds: 1, settleSeconds },
+    });
+    const pod = await startBrokenPod(ns, mode);
+    const watch = await watchPod(kc, ns, nameOf(pod));
+    expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
+    await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 40_000);
+    watch.stop();
+    const quiescing = watch.first((p) => phaseOf(p) === "Quiescing")?.pod;
+    const leftAt = Date.parse(drainAnnotation(quiescing, "leftEndpointsAt") ?? "");
+    // The timer rule: no quiesce before settleSeconds after the pod left the endpoints.
+    expect(phaseEnteredAt(quiescing) - leftAt).toBeGreaterThanOrEqual(settleSeconds * 1000);
+    expect(watch.first((p) => phaseOf(p) === "Drained")).toBeDefined();
+    const events = await podEvents(apis, ns, nameOf(pod));
+    // One Event for the cause, however many readings show it.
+    const warnings = events.filter((e) => e.reason === "SettleOnTimer");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(issue);
+    expect(events.map((e) => e.reason)).not.toContain("DrainTimedOut");
   });
 });
 

@@ -197,11 +197,11 @@ export async function readyServiceAddresses(
 export async function appStatus(
   podIP: string,
   port = APP_PORT,
-): Promise<{ state: string; inFlight: number }> {
+): Promise<{ state: string; inFlight: number; accepted?: number; refused?: number }> {
   const held = holdRequest(podIP, "/quiesce", port);
   const r = await held.done;
   if (r.status !== 200) throw new Error(`GET /quiesce on ${podIP}: ${r.status ?? r.error}`);
-  return JSON.parse(r.body) as { state: string; inFlight: number };
+  return JSON.parse(r.body) as { state: string; inFlight: number; accepted?: number; refused?: number };
 }
 
 /** Holds a request on the pod and waits until the app counts it in flight. */
@@ -281,11 +281,24 @@ export interface PodWatch {
 }
 
 /** Watches one pod and keeps every version, so short-lived states (Drained for 100 ms) are never missed. */
-export async function watchPod(kc: KubeConfig, namespace: string, name: string): Promise<PodWatch> {
+export function watchPod(kc: KubeConfig, namespace: string, name: string): Promise<PodWatch> {
+  return watchVersions(kc, namespace, { fieldSelector: `metadata.name=${name}` });
+}
+
+/** Watches the pods matching `labelSelector` and keeps every version of each, in order. */
+export function watchPods(kc: KubeConfig, namespace: string, labelSelector: string): Promise<PodWatch> {
+  return watchVersions(kc, namespace, { labelSelector });
+}
+
+async function watchVersions(
+  kc: KubeConfig,
+  namespace: string,
+  query: { fieldSelector?: string; labelSelector?: string },
+): Promise<PodWatch> {
   const versions: PodVersion[] = [];
   const controller = await new Watch(kc).watch(
     `/api/v1/namespaces/${namespace}/pods`,
-    { fieldSelector: `metadata.name=${name}` },
+    query,
     (type: string, pod: V1Pod) => versions.push({ at: Date.now(), type, pod }),
     () => {},
   );

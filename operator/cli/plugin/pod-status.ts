@@ -5,6 +5,7 @@ import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/p
 import { governingPolicy } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { removalDeadline } from "../../api/removal-deadline.ts";
+import { EVIDENCE_ISSUE_TEXT, formatRate, trafficAfterLeaving } from "../../api/traffic-evidence.ts";
 
 export interface PodStatusRow {
   namespace: string;
@@ -24,6 +25,10 @@ export interface PodStatusRow {
   /** Latest removal time: drain start + the policy's timeoutSeconds. */
   deadline?: number;
   etaMs?: number;
+  /** A settling pod still counting new work after it left the endpoints: the load balancer lags. */
+  trafficAfterLeaving?: { ratePerSecond: number; secondsSinceLeaving: number };
+  /** What the drain waits for, in words, when it is more than its state says. */
+  detail?: string;
 }
 
 const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
@@ -46,7 +51,10 @@ export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now
     isRemovalInProgress(state.phase) && policy !== undefined
       ? removalDeadline(state, policy.spec.drain.timeoutSeconds, start)
       : undefined;
+  const traffic = trafficAfterLeaving(state, now);
   return {
+    ...(traffic ? { trafficAfterLeaving: traffic } : {}),
+    ...detailOf(state, traffic),
     namespace,
     pod: pod.metadata?.name ?? "",
     policy: state.policy ?? policy?.metadata.name,
@@ -61,6 +69,27 @@ export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now
     deadline,
     etaMs: deadline === undefined ? undefined : Math.max(0, deadline - now),
   };
+}
+
+function detailOf(
+  state: ReturnType<typeof fromAnnotations>,
+  traffic: PodStatusRow["trafficAfterLeaving"],
+): { detail?: string } {
+  if (traffic) {
+    const rate = formatRate(traffic.ratePerSecond);
+    return {
+      detail: `waiting for traffic to stop: ${rate}, ${traffic.secondsSinceLeaving} s after leaving the endpoints`,
+    };
+  }
+  if (state.phase === "Draining" && state.inFlight === 0 && state.lastRefusedAt !== undefined) {
+    return {
+      detail: "drained; removal waits while the app still refuses new work (a load balancer still sends)",
+    };
+  }
+  if (state.phase === "Settling" && state.evidenceIssue !== undefined) {
+    return { detail: `settling on the timer: ${EVIDENCE_ISSUE_TEXT[state.evidenceIssue]}` };
+  }
+  return {};
 }
 
 /** Rows sorted by namespace, then pod name. */

@@ -66,11 +66,13 @@ function toJson(r: PodStatusRow) {
     secondsInState: r.inStateMs === undefined ? undefined : Math.floor(r.inStateMs / 1000),
     deadline: iso(r.deadline),
     secondsToDeadline: r.etaMs === undefined ? undefined : Math.ceil(r.etaMs / 1000),
+    trafficAfterLeaving: r.trafficAfterLeaving,
+    detail: r.detail,
   };
 }
 
 export function renderStatusTable(rows: readonly PodStatusRow[], withNamespace: boolean): string {
-  const header = ["POD", "POLICY", "STATE", "READY", "IN-FLIGHT", "IN-STATE", "ETA"];
+  const header = ["POD", "POLICY", "STATE", "READY", "IN-FLIGHT", "IN-STATE", "ETA", "DETAIL"];
   const body = rows.map((r) => [
     r.pod,
     r.policy ?? "<none>",
@@ -79,6 +81,7 @@ export function renderStatusTable(rows: readonly PodStatusRow[], withNamespace: 
     r.inFlight === undefined ? "-" : String(r.inFlight),
     r.inStateMs === undefined ? "-" : formatDuration(r.inStateMs),
     r.etaMs === undefined ? "-" : formatDuration(r.etaMs),
+    r.detail ?? "",
   ]);
   return withNamespace
     ? renderTable(

@@ -57,7 +57,11 @@ export function finish(ctx: StepContext, how: "Drained" | "TimedOut", probe?: Pr
   let finished: ReturnType<typeof event>;
   if (how === "Drained") {
     const what = policy.endpoint ? "drained" : `no endpoint: NotReady for ${timing.settleMs / 1000}s`;
-    finished = event("Normal", "Drained", `${what} after ${elapsed}s; ${then}`);
+    const refusals =
+      state.lastRefusedAt === undefined
+        ? ""
+        : " (its removal waited for the app's refusals of new work to stop)";
+    finished = event("Normal", "Drained", `${what} after ${elapsed}s${refusals}; ${then}`);
   } else {
     const left = state.inFlight === undefined ? "" : ` with ${state.inFlight} in flight`;
     const error = lastErrorText(ctx, probe);

@@ -1,5 +1,6 @@
 // A drain under way (Settling, Quiescing, Draining): the deadline, reversals, and the app's answers to the quiesce.
 import type { DrainState } from "../../api/pod-annotations.ts";
+import { refusalsQuietAt, withRefusals } from "./arrival-evidence.ts";
 import {
   backToServing,
   finish,
@@ -35,11 +36,45 @@ export function draining(ctx: StepContext): Decision {
     return toUnquiescing(here);
   }
   const probe = obs.probe?.result;
-  // A drained answer wins over a deadline reached while it was on its way.
-  if (state.phase !== "Settling" && policy.endpoint && probe?.ok && probe.status.inFlight === 0) {
-    return notReadyWith(here, finish(here, "Drained"));
-  }
   const deadline = (state.startedAt ?? now) + timing.timeoutMs;
+  if (state.phase !== "Settling" && policy.endpoint) {
+    // After the quiesce, `refused` rising means a load balancer still sends here.
+    const reading = withRefusals(state, probe, now);
+    const d = afterQuiesce(withState(here, reading.state), deadline);
+    return { ...d, events: [...reading.events, ...(d.events ?? [])] };
+  }
+  return underWay(here, deadline);
+}
+
+function afterQuiesce(here: StepContext, deadline: number): Decision {
+  const { obs, now, timing, state } = here;
+  const probe = obs.probe?.result;
+  // A drained answer wins over a deadline reached while it was on its way.
+  if (probe?.ok && probe.status.inFlight === 0) {
+    // Removing the pod now would turn the refusals into connection errors: wait for them to stop, to the deadline.
+    // An app that counts refusals and drained at once gets one more reading first: its baseline is all we know.
+    const confirm = state.phase === "Quiescing" && probe.status.refused !== undefined;
+    const quietAt = confirm ? now + timing.pollMs : refusalsQuietAt(state, timing.pollMs, timing.maxSettleMs);
+    if (quietAt === undefined || now >= quietAt || now >= deadline) {
+      return notReadyWith(here, finish(here, "Drained"));
+    }
+    const entered = state.phase === "Draining" ? state.phaseEnteredAt : now;
+    const next: DrainState = {
+      ...state,
+      phase: "Draining",
+      phaseEnteredAt: entered,
+      inFlight: 0,
+      lastError: undefined,
+    };
+    const requeueMs = Math.max(0, Math.min(timing.pollMs, quietAt - now, deadline - now));
+    return notReadyWith(here, { state: next, requeueMs });
+  }
+  return underWay(here, deadline);
+}
+
+function underWay(here: StepContext, deadline: number): Decision {
+  const { obs, now, policy, timing, state } = here;
+  const probe = obs.probe?.result;
   // An endpoint failure seen in the step that also ends the settle or the drain is still reported.
   const failure = endpointErrorEvents(here, probe);
   if (now >= deadline) {

@@ -5,7 +5,17 @@ import type { BudgetDecision } from "../budget/budget.ts";
 
 /** The protocol client's result (mirror of its discriminated union); `kind` is open so new kinds pass through. */
 export type ProbeResult =
-  | { ok: true; status: { state: "serving" | "quiescing" | "drained"; inFlight: number; accepted: number } }
+  | {
+      ok: true;
+      status: {
+        state: "serving" | "quiescing" | "drained";
+        inFlight: number;
+        /** Absent when the app's counter was unusable (`counterIssue` says why). */
+        accepted?: number;
+        refused?: number;
+        counterIssue?: string;
+      };
+    }
   | {
       ok: false;
       kind:
@@ -43,7 +53,13 @@ const probeResultSchema = z.discriminatedUnion("ok", [
     status: z.looseObject({
       state: z.enum(["serving", "quiescing", "drained"]),
       inFlight: z.number().int().nonnegative(),
-      accepted: z.number().int().nonnegative(),
+      accepted: z.number().int().nonnegative().optional().catch(undefined),
+      refused: z.number().int().nonnegative().optional().catch(undefined),
+      counterIssue: z
+        .string()
+        .transform((m) => m.slice(0, 300))
+        .optional()
+        .catch(undefined),
     }),
   }),
   z.object({

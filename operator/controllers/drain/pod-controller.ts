@@ -28,7 +28,8 @@ import { listedAsServing } from "../workloads/endpoint-listing.ts";
 import { type Lookups, lookupsFrom, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
-import { type DrainAction, nextProbe, type StepResult, step } from "./state-machine.ts";
+import { type DrainAction, nextProbe, step } from "./state-machine.ts";
+import { reportStep } from "./step-report.ts";
 
 /** A drain of a pod governed by the policy `policy` ended, and how. */
 export type DrainOutcomeSink = (policy: ObjectKey, ending: DrainEnding) => void;
@@ -148,14 +149,10 @@ export class PodController {
 
     const result = step(state, observation, this.deps.now(), policy.spec);
     const { outcome, completed } = await this.execute(pod, policy, result.actions, result.done, log);
-    if (completed) this.countDrain(result, policy, state.startedAt);
-    // Logged once written: a step whose writes fail (API server down) is retried and must not log the change again.
-    if (result.state.phase !== state.phase) {
-      log.info({ from: state.phase, to: result.state.phase, inFlight: result.state.inFlight }, "drain phase");
-      // The app's first answer to the quiesce (Draining, or Drained at once): how much work the drain waits for.
-      if (state.phase === "Quiescing" && result.state.inFlight !== undefined) {
-        this.deps.metrics.inFlightAtStart.observe(result.state.inFlight);
-      }
+    // Counted and logged once written: a step whose writes fail (API server down) is retried and must not count twice.
+    if (completed) {
+      const ended = reportStep(this.deps.metrics, log, state, result, this.deps.now());
+      if (ended) this.deps.onOutcome?.(objectKey(policy.metadata.namespace, policy.metadata.name), ended);
     }
     return outcome;
   }
@@ -239,6 +236,8 @@ export class PodController {
         }
         case "emitEvent":
           await this.deps.events.record(podTarget(pod), action.eventType, action.reason, action.message);
+          // Warnings about what the app or its load balancer do are the user's to see in the log too.
+          if (action.eventType === "Warning") log.warn({ reason: action.reason }, action.message);
           break;
         case "deletePod":
         case "evictPod": {
@@ -258,16 +257,6 @@ export class PodController {
     }
     if (requeueMs !== undefined) return { outcome: { kind: "requeueAfter", ms: requeueMs }, completed: true };
     return { outcome: done ? { kind: "done" } : { kind: "requeueAfter", ms: 1000 }, completed: true };
-  }
-
-  /** The drain a step started or ended, once its writes went through: metrics and the policy's counters. */
-  private countDrain(result: StepResult, policy: QuiescePolicy, startedAt: number | undefined): void {
-    const m = this.deps.metrics;
-    if (result.started) m.drainsStarted.inc({ reason: result.state.reason ?? "unknown" });
-    if (result.ended === undefined) return;
-    m.drainsFinished.inc({ outcome: result.ended });
-    if (startedAt !== undefined) m.drainDuration.observe((this.deps.now() - startedAt) / 1000);
-    this.deps.onOutcome?.(objectKey(policy.metadata.namespace, policy.metadata.name), result.ended);
   }
 }
 

@@ -35,14 +35,14 @@ export function requested(ctx: StepContext): Decision {
     startedAt: now,
     phaseEnteredAt: now,
   };
-  const next = withReading(settling, obs.probe?.result, now);
+  const reading = withReading(settling, obs.probe?.result, now);
   const deadline = new Date(now + timing.timeoutMs).toISOString();
   const settle = timing.settleMs / 1000;
   const wait = policy.endpoint
     ? `waiting up to ${settle}s for traffic to stop, then quiescing`
     : `no endpoint: waiting ${settle}s for traffic to stop`;
   return {
-    state: next,
+    state: reading.state,
     serving: holdNotReady(ctx),
     events: [
       event(
@@ -50,6 +50,7 @@ export function requested(ctx: StepContext): Decision {
         "QuiesceStarted",
         `quiesce started (${state.reason ?? "removal"}): NotReady, ${wait}; removed when drained or by ${deadline}`,
       ),
+      ...reading.events,
     ],
     requeueMs: Math.min(timing.pollMs, timing.settleMs),
     started: true,

@@ -1,6 +1,7 @@
 // Settling: NotReady, waiting for traffic to stop before the app is asked to refuse work (or, without an endpoint,
 // before the pod is removed); and the hold of a removal whose deadline came while a Service still routes to it.
 import type { DrainState } from "../../api/pod-annotations.ts";
+import { arrivalRate, formatRate } from "../../api/traffic-evidence.ts";
 import { quietNeededMs, withReading } from "./arrival-evidence.ts";
 import { finish } from "./drain-endings.ts";
 import {
@@ -8,6 +9,7 @@ import {
   type DrainEvent,
   event,
   pollAgain,
+  type SettleEnd,
   type StepContext,
   withState,
 } from "./step-result.ts";
@@ -23,9 +25,17 @@ export function settling(
   failure: readonly DrainEvent[],
   wait: (ms: number) => number,
 ): Decision {
-  const { obs, now, policy, timing } = ctx;
+  const { obs, now } = ctx;
   const probe = obs.probe?.result;
-  const read = withState(ctx, withReading(ctx.state, probe, now));
+  const reading = withReading(ctx.state, probe, now);
+  const read = withState(ctx, reading.state);
+  const d = settle(read, failure, wait);
+  return reading.events.length === 0 ? d : { ...d, events: [...reading.events, ...(d.events ?? [])] };
+}
+
+function settle(read: StepContext, failure: readonly DrainEvent[], wait: (ms: number) => number): Decision {
+  const { obs, now, policy, timing } = read;
+  const probe = obs.probe?.result;
   if (obs.gate === true || obs.listed === true) {
     // Traffic can still be routed here: the gate is not seen False yet (a write lost to a crash or an API outage),
     // or a Service's EndpointSlice still lists the pod (its controller lags). The settle wait counts from when
@@ -44,12 +54,12 @@ export function settling(
   const settledAt = leftAt + timing.settleMs;
   const untilSettled = (ms: number) => wait(Math.min(ms, settledAt - now));
   if (!policy.endpoint) {
-    if (now >= settledAt) return finish(here, "Drained");
+    if (now >= settledAt) return { ...finish(here, "Drained"), settled: settleEnd(here, "timer") };
     return { state, requeueMs: untilSettled(timing.pollMs) };
   }
   if (!probe?.ok) {
     if (now < settledAt) return pollAgain(here, probe, untilSettled(timing.pollMs));
-    const quiescing = toQuiescing(here);
+    const quiescing = toQuiescing(here, "timer");
     return { ...quiescing, events: [...failure, ...(quiescing.events ?? [])] };
   }
   const boundAt = Math.max(settledAt, leftAt + timing.maxSettleMs);
@@ -57,16 +67,43 @@ export function settling(
   // Quiet counts from the last arrival, but never from before the pod left the endpoints.
   const quietSince = Math.max(state.lastAcceptedAt ?? now, leftAt);
   const quietAt = needed === undefined ? settledAt : quietSince + needed;
-  if (now >= Math.min(quietAt, boundAt)) return toQuiescing(here);
+  if (now >= boundAt) return toQuiescing(here, needed === undefined ? "timer" : "bound");
+  if (now >= quietAt) return toQuiescing(here, needed === undefined ? "timer" : "quiet");
   const next = { ...state, lastError: undefined };
-  return { state: next, requeueMs: wait(Math.min(timing.pollMs, Math.min(quietAt, boundAt) - now)) };
+  const requeueMs = wait(Math.min(timing.pollMs, Math.min(quietAt, boundAt) - now));
+  // Past the timer and traffic still arrives: the load balancer lags; say so once.
+  if (now < settledAt || state.trafficNotedAt !== undefined) return { state: next, requeueMs };
+  if (state.lastAcceptedAt === undefined || state.lastAcceptedAt <= leftAt) return { state: next, requeueMs };
+  const rate = arrivalRate(state) ?? 0;
+  const message = `traffic still arrives ${((now - leftAt) / 1000).toFixed(0)}s after the pod left the endpoints (${formatRate(rate)}; a load balancer lags): the quiesce waits until it stops, at most ${((boundAt - leftAt) / 1000).toFixed(0)}s after leaving`;
+  return {
+    state: { ...next, trafficNotedAt: now },
+    events: [event("Warning", "TrafficStillArriving", message)],
+    requeueMs,
+  };
 }
 
-function toQuiescing(ctx: StepContext): Decision {
+function toQuiescing(ctx: StepContext, by: SettleEnd["by"]): Decision {
   return {
     state: { ...ctx.state, phase: "Quiescing", phaseEnteredAt: ctx.now, lastError: undefined },
     requeueMs: 0,
+    settled: settleEnd(ctx, by),
   };
+}
+
+/** How the settle ended, for the metrics and the log: from leaving the endpoints, and the last arrival after it. */
+function settleEnd(ctx: StepContext, by: SettleEnd["by"]): SettleEnd {
+  const { state, now } = ctx;
+  const leftAt = state.leftEndpointsAt;
+  const end: SettleEnd = { by };
+  if (leftAt === undefined) return end;
+  end.settleMs = now - leftAt;
+  if (state.firstAcceptedAt !== undefined && state.lastAcceptedAt !== undefined) {
+    end.trafficAfterLeavingMs = Math.max(0, state.lastAcceptedAt - leftAt);
+  }
+  const rate = arrivalRate(state);
+  if (rate !== undefined) end.ratePerSecond = rate;
+  return end;
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { DrainEnding } from "../../api/drain-phases.ts";
 import { type DrainState, sanitizeDrainState, toAnnotations } from "../../api/pod-annotations.ts";
 import type { QuiescePolicySpec } from "../../api/quiesce-policy.ts";
+import { NO_ARRIVAL_EVIDENCE } from "../../api/traffic-evidence.ts";
 import type { DrainObservation, ProbeResult } from "./observation.ts";
 
 export type EventReason =
@@ -16,7 +17,9 @@ export type EventReason =
   | "Unquiesced"
   | "UnquiesceFailed"
   | "DryRun"
-  | "PolicyInvalid";
+  | "PolicyInvalid"
+  | "SettleOnTimer"
+  | "TrafficStillArriving";
 
 export interface DrainEvent {
   eventType: "Normal" | "Warning";
@@ -42,6 +45,19 @@ export interface StepResult {
   started?: boolean;
   /** This step ended a drain, and how. */
   ended?: DrainEnding;
+  /** This step ended the settle (the quiesce call comes next), and how. */
+  settled?: SettleEnd;
+}
+
+/** How a settle ended: traffic seen quiet, the settleSeconds timer (no evidence), or the maxSettleSeconds bound. */
+export interface SettleEnd {
+  by: "quiet" | "timer" | "bound";
+  /** From leaving the endpoints to the end of the settle (absent when the pod was never seen leaving them). */
+  settleMs?: number;
+  /** From leaving the endpoints to the last arrival the counter showed (0: none after leaving). */
+  trafficAfterLeavingMs?: number;
+  /** Mean arrivals per second over the removal. */
+  ratePerSecond?: number;
 }
 
 /** The subset of the policy spec the state machine reads. */
@@ -79,6 +95,7 @@ export interface Decision {
   requeueMs?: number;
   started?: boolean;
   ended?: DrainEnding;
+  settled?: SettleEnd;
 }
 
 export function withState(ctx: StepContext, state: DrainState): StepContext {
@@ -116,6 +133,7 @@ export function toStepResult(from: DrainState, d: Decision): StepResult {
   const result: StepResult = { state, actions, done: d.requeueMs === undefined };
   if (d.started) result.started = true;
   if (d.ended) result.ended = d.ended;
+  if (d.settled) result.settled = d.settled;
   return result;
 }
 
@@ -158,10 +176,11 @@ export function pollAgain(ctx: StepContext, probe: ProbeResult | undefined, requ
 export function withoutProgress(state: DrainState): DrainState {
   return {
     ...state,
-    firstAccepted: undefined,
-    firstAcceptedAt: undefined,
-    lastAccepted: undefined,
-    lastAcceptedAt: undefined,
+    ...NO_ARRIVAL_EVIDENCE,
+    evidenceIssue: undefined,
+    trafficNotedAt: undefined,
+    lastRefused: undefined,
+    lastRefusedAt: undefined,
     inFlight: undefined,
     lastError: undefined,
   };

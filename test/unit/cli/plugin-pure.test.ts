@@ -144,10 +144,33 @@ describe("status rows", () => {
         T0,
       ),
     ];
+    rows.push(
+      podStatusRow(
+        pod(
+          "web-2",
+          {
+            "quiesce.dev/state": "Settling",
+            "quiesce.dev/started-at": iso(T0 - 30_000),
+            "quiesce.dev/phase-entered-at": iso(T0 - 30_000),
+            "quiesce.dev/left-endpoints-at": iso(T0 - 18_000),
+            "quiesce.dev/first-accepted": "100",
+            "quiesce.dev/first-accepted-at": iso(T0 - 30_000),
+            "quiesce.dev/last-accepted": "520",
+            "quiesce.dev/last-accepted-at": iso(T0 - 500),
+          },
+          "old",
+          false,
+        ),
+        [policy],
+        T0,
+      ),
+    );
     expect(renderStatusTable(rows, false).split("\n")).toEqual([
-      "POD     POLICY   STATE      READY   IN-FLIGHT   IN-STATE   ETA",
+      "POD     POLICY   STATE      READY   IN-FLIGHT   IN-STATE   ETA     DETAIL",
       "web-1   web      Draining   False   3           5s         1m50s",
+      "web-2   web      Settling   False   -           30s        1m30s   waiting for traffic to stop: 14 req/s, 18 s after leaving the endpoints",
     ]);
+    expect(rows[1]?.trafficAfterLeaving).toEqual({ ratePerSecond: 420 / 29.5, secondsSinceLeaving: 18 });
     expect(renderStatusTable(rows, true).split("\n")[0]).toMatch(/^NAMESPACE {3}POD/);
     expect(renderTable(["A", "B"], [])).toBe("A   B");
   });

@@ -119,6 +119,127 @@ describe("drain state machine: paths", () => {
     expect(r.state.phase).toBe("Quiescing");
   });
 
+  it("says once that traffic still arrives past settleSeconds, and how the settle ended", () => {
+    const p = policy({ drain: { settleSeconds: 3, maxSettleSeconds: 6 } });
+    const left = { leftEndpointsAt: T0 + 1000 };
+    let r = reconcile(base("Settling", left), p, T0 + 1000, ok(1, 20), { listed: false });
+    const warned: string[] = [];
+    for (const t of [2000, 3000, 4000, 5000, 6000]) {
+      r = reconcile(r.state, p, T0 + t, ok(1, (t / 1000) * 20), { listed: false });
+      warned.push(...events(r));
+    }
+    expect(warned).toEqual([
+      "Warning/TrafficStillArriving: traffic still arrives 3s after the pod left the endpoints (20 req/s; a load balancer lags): the quiesce waits until it stops, at most 6s after leaving",
+    ]);
+    expect(r.state).toMatchObject({ phase: "Settling", trafficNotedAt: T0 + 4000 });
+    r = reconcile(r.state, p, T0 + 7000, ok(1, 140), { listed: false });
+    expect(r.state.phase).toBe("Quiescing");
+    expect(r.settled).toEqual({
+      by: "bound",
+      settleMs: 6000,
+      trafficAfterLeavingMs: 6000,
+      ratePerSecond: 20,
+    });
+  });
+
+  it("ends a busy pod's settle one quiet poll after its last arrival, and says so", () => {
+    const p = policy();
+    let r = reconcile(base("Settling", { leftEndpointsAt: T0 }), p, T0, ok(1, 0), { listed: false });
+    r = reconcile(r.state, p, T0 + 1000, ok(1, 100), { listed: false });
+    r = reconcile(r.state, p, T0 + 2000, ok(1, 100), { listed: false });
+    expect(r.state.phase).toBe("Quiescing");
+    expect(r.settled).toEqual({
+      by: "quiet",
+      settleMs: 2000,
+      trafficAfterLeavingMs: 1000,
+      ratePerSecond: 100,
+    });
+  });
+
+  it("a counter that goes down mid-settle: the timer decides, with one SettleOnTimer Event", () => {
+    const p = policy({ drain: { settleSeconds: 4 } });
+    let r = reconcile(base("Settling", { leftEndpointsAt: T0 }), p, T0, ok(1, 50), { listed: false });
+    r = reconcile(r.state, p, T0 + 1000, ok(1, 60), { listed: false });
+    r = reconcile(r.state, p, T0 + 2000, ok(1, 2), { listed: false });
+    expect(events(r)).toEqual([
+      expect.stringMatching(/^Warning\/SettleOnTimer: the app's accepted counter went down \(60 -> 2/),
+    ]);
+    r = reconcile(r.state, p, T0 + 3000, ok(1, 2), { listed: false });
+    expect(r.state.phase).toBe("Settling");
+    r = reconcile(r.state, p, T0 + 4000, ok(1, 2), { listed: false });
+    expect(r.state.phase).toBe("Quiescing");
+    expect(r.settled?.by).toBe("timer");
+  });
+
+  it("holds a drained pod's deletion while the app's refusals rise, to the deadline at most", () => {
+    const p = policy({ drain: { timeoutSeconds: 20 } });
+    const busy = { firstAccepted: 0, firstAcceptedAt: T0, lastAccepted: 100, lastAcceptedAt: T0 + 1000 };
+    const refusing = (inFlight: number, refused: number) => ({
+      ok: true as const,
+      status: {
+        state: inFlight ? ("quiescing" as const) : ("drained" as const),
+        inFlight,
+        accepted: 100,
+        refused,
+      },
+    });
+    let r = reconcile(base("Quiescing", { startedAt: T0, ...busy }), p, T0 + 2000, refusing(2, 0));
+    expect(r.state).toMatchObject({ phase: "Draining", lastRefused: 0 });
+    r = reconcile(r.state, p, T0 + 3000, refusing(0, 5));
+    expect(r.state).toMatchObject({ phase: "Draining", inFlight: 0, lastRefusedAt: T0 + 3000 });
+    expect(removes(r)).toBe(false);
+    expect(events(r)).toEqual([
+      expect.stringMatching(/^Warning\/TrafficStillArriving: the app refused 5 new/),
+    ]);
+    expect(requeueMs(r)).toBe(1000);
+    r = reconcile(r.state, p, T0 + 4000, refusing(0, 9));
+    expect(removes(r)).toBe(false);
+    r = reconcile(r.state, p, T0 + 5000, refusing(0, 9));
+    expect(r.state.phase).toBe("Drained");
+    expect(removes(r)).toBe(true);
+    expect(events(r)[0]).toMatch(/waited for the app's refusals of new work to stop/);
+
+    // Refusals that never stop: the pod is still removed at the deadline, as drained.
+    let q = reconcile(
+      base("Draining", { startedAt: T0, ...busy, lastRefused: 0 }),
+      p,
+      T0 + 2000,
+      refusing(0, 1),
+    );
+    for (let t = 3000; t < 20_000; t += 1000) {
+      q = reconcile(q.state, p, T0 + t, refusing(0, t));
+      expect(removes(q)).toBe(false);
+    }
+    q = reconcile(q.state, p, T0 + 20_000, refusing(0, 99_999));
+    expect(q.state).toMatchObject({ phase: "Drained", outcome: "Drained" });
+    expect(removes(q)).toBe(true);
+  });
+
+  it("an app that counts refusals and drains at once is read once more before its removal", () => {
+    const p = policy();
+    const drained = (refused: number) => ({
+      ok: true as const,
+      status: { state: "drained" as const, inFlight: 0, accepted: 100, refused },
+    });
+    const r = reconcile(base("Quiescing", { startedAt: T0 }), p, T0 + 2000, drained(0));
+    expect(r.state).toMatchObject({ phase: "Draining", inFlight: 0, lastRefused: 0 });
+    expect(removes(r)).toBe(false);
+    expect(requeueMs(r)).toBe(1000);
+    const quiet = reconcile(r.state, p, T0 + 3000, drained(0));
+    expect(quiet.state.phase).toBe("Drained");
+    expect(removes(quiet)).toBe(true);
+    const refusing = reconcile(r.state, p, T0 + 3000, drained(3));
+    expect(refusing.state).toMatchObject({ phase: "Draining", lastRefusedAt: T0 + 3000 });
+    expect(removes(refusing)).toBe(false);
+  });
+
+  it("an app without `refused` is deleted once drained, as before", () => {
+    const p = policy();
+    const r = reconcile(base("Draining", { startedAt: T0 }), p, T0 + 2000, ok(0, 100, "drained"));
+    expect(r.state.phase).toBe("Drained");
+    expect(removes(r)).toBe(true);
+  });
+
   it("restarts the settle wait while the gate is not seen False (a lost write) and sets it again", () => {
     const p = policy({ drain: { settleSeconds: 2 } });
     // The previous leader wrote Settling at T0 and died before the gate: by T0 + 5 s the settle bound has passed.

@@ -179,10 +179,7 @@ describe("quiesce client: misbehaving app", () => {
     ["invalid JSON", "{not json"],
     ["negative inFlight", JSON.stringify({ ...STATUS, inFlight: -1 })],
     ["non-numeric inFlight", JSON.stringify({ ...STATUS, inFlight: "3" })],
-    ["fractional accepted", JSON.stringify({ ...STATUS, accepted: 1.5 })],
     ["unknown state", JSON.stringify({ ...STATUS, state: "sleeping" })],
-    ["negative class count", JSON.stringify({ ...STATUS, classes: { sync: -2 } })],
-    ["missing accepted", JSON.stringify({ state: "serving", inFlight: 0 })],
     ["an array", "[]"],
   ];
   for (const [name, body] of badBodies) {
@@ -197,6 +194,33 @@ describe("quiesce client: misbehaving app", () => {
       });
     });
   }
+
+  // A counter the app got wrong costs the settle its evidence, not the drain its status.
+  const badCounters: Array<[string, Record<string, unknown>, string]> = [
+    ["fractional accepted", { ...STATUS, accepted: 1.5 }, "accepted is not a count (1.5)"],
+    ["missing accepted", { state: "serving", inFlight: 0 }, "accepted is missing"],
+    ["a string refused", { ...STATUS, refused: "7" }, 'refused is not a count ("7")'],
+  ];
+  for (const [name, body, issue] of badCounters) {
+    it(`reads a status body with ${name}: usable, the counter absent, the issue named`, async () => {
+      const { port } = await serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      });
+      const out = await createQuiesceClient(endpoint(port)).status();
+      expect(out).toMatchObject({ ok: true, status: { state: body.state, counterIssue: issue } });
+    });
+  }
+
+  it("drops a negative class count, keeping the status", async () => {
+    const { port } = await serve((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ ...STATUS, classes: { sync: -2 } }));
+    });
+    const out = await createQuiesceClient(endpoint(port)).status();
+    expect(out).toMatchObject({ ok: true, status: { state: STATUS.state, inFlight: STATUS.inFlight } });
+    expect(out.ok && out.status.classes).toBeFalsy();
+  });
 
   it("aborts a 50 MB streamed body early, reading no more than the limit plus a little", async () => {
     let written = 0;

@@ -33,6 +33,7 @@ describe("quiesce endpoint", () => {
       state: "serving",
       inFlight: 0,
       accepted: 0,
+      refused: 0,
       classes: {},
     });
   });

@@ -48,6 +48,7 @@ describe("Express middleware", () => {
         state: "serving",
         inFlight: 0,
         accepted: 2,
+        refused: 1,
         classes: { sync: 0 },
       });
     } finally {

@@ -48,7 +48,7 @@ describe("quiesce with traffic (node:http)", () => {
     expect(refused.headers["retry-after"]).toBe("7");
     expect(refused.headers.connection).toBe("close");
     expect(JSON.parse(refused.body)).toMatchObject({ error: "quiescing" });
-    expect(q.status()).toMatchObject({ inFlight: 5, accepted: 5 });
+    expect(q.status()).toMatchObject({ inFlight: 5, accepted: 5, refused: 1 });
 
     gate.releaseAll();
     const replies = await Promise.all(inFlight);
@@ -62,6 +62,7 @@ describe("quiesce with traffic (node:http)", () => {
       state: "drained",
       inFlight: 0,
       accepted: 5,
+      refused: 1,
       classes: { sync: 0 },
     });
   });

@@ -73,7 +73,10 @@ describe("sample app in-process", () => {
     expect((await held).status).toBe(200);
     const drained = await client.status();
     // Accepted: the 404 for /quiesce on the main port (the app answered it), the held request, the allowed one.
-    expect(drained).toMatchObject({ ok: true, status: { state: "drained", inFlight: 0, accepted: 3 } });
+    expect(drained).toMatchObject({
+      ok: true,
+      status: { state: "drained", inFlight: 0, accepted: 3, refused: 1 },
+    });
     expect(await client.unquiesce()).toMatchObject({ ok: true, status: { state: "serving" } });
     expect((await send(`${base}/work`)).status).toBe(200);
   });

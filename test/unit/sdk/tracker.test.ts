@@ -5,7 +5,7 @@ import { createQuiescer, type StateChange } from "../../../operator/sdk/index.ts
 describe("Quiescer state and tracking", () => {
   it("starts serving with nothing in flight", () => {
     const q = createQuiescer();
-    expect(q.status()).toEqual({ state: "serving", inFlight: 0, accepted: 0, classes: {} });
+    expect(q.status()).toEqual({ state: "serving", inFlight: 0, accepted: 0, refused: 0, classes: {} });
     expect(q.accepting).toBe(true);
   });
 
@@ -18,6 +18,7 @@ describe("Quiescer state and tracking", () => {
       state: "serving",
       inFlight: 3,
       accepted: 1,
+      refused: 0,
       classes: { sync: 1, queued: 1, async: 1 },
     });
     a();
@@ -107,5 +108,15 @@ describe("Quiescer state and tracking", () => {
     await waiting;
     expect(drained).toBe(true);
     await q.waitFor("drained");
+  });
+
+  it("counts work refused while quiescing, for sources that are not HTTP too; it only ever rises", () => {
+    const q = createQuiescer();
+    q.quiesce();
+    q.refuse();
+    q.refuse();
+    expect(q.status()).toMatchObject({ state: "drained", refused: 2, accepted: 0 });
+    q.resume();
+    expect(q.status().refused).toBe(2);
   });
 });
