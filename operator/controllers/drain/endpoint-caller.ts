@@ -45,6 +45,7 @@ export async function callEndpoint(
   const result: QuiesceCallResult =
     call === "quiesce" ? await client.quiesce(state.reason) : await client[call]();
   if (!result.ok) return { ok: false, kind: result.kind, message: result.message };
-  const { state: appState, inFlight, accepted } = result.status;
-  return { ok: true, status: { state: appState, inFlight, accepted } };
+  // The classes are the app's to show; the drain reads the state and the counters (and why a counter is unusable).
+  const { classes: _classes, ...status } = result.status;
+  return { ok: true, status };
 }
