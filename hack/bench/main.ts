@@ -1,5 +1,6 @@
-// `make bench`: the demo's three rollouts at fixed sizes, repeated; writes bench/results/latest.json.
-// Env: BENCH_RUNS (default 3), BENCH_DIR (run dir, default .bench), BENCH_SDK=0 skips the SDK overhead benchmark.
+// `make bench`: each scenario's rollout three ways (naive, prestop-sleep, operator), repeated; writes bench/results/latest.json.
+// Env: BENCH_SCENARIOS (comma list, default all), BENCH_RUNS (base scenario, default 3), BENCH_SCENARIO_RUNS
+// (the others, default 1), BENCH_DIR (run dir, default .bench), BENCH_SDK=0 skips the SDK overhead benchmark.
 import { execFile } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
@@ -8,28 +9,27 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
-import {
-  counterSum,
-  diffBuckets,
-  histogramBuckets,
-  histogramQuantile,
-} from "../../test/harness/report/prometheus.ts";
-import { WAYS, type Way } from "../../test/scenarios/ways.ts";
+import { BENCH_SCENARIOS } from "../../test/harness/report/bench-entries.ts";
 import { BENCH_PROFILE } from "../demo/profile.ts";
-import { deleteWay, prepareWay, runRollout } from "../demo/rollout.ts";
-import { aggregateScenario, type RunMetrics, runMetrics, type ScenarioResult } from "./run-metrics.ts";
+import { type Entry, entryResult, runScenario } from "./run-scenario.ts";
+import { SCENARIO_SETUPS } from "./scenarios.ts";
 import { summaryTable } from "./summary-table.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = z
   .object({
     BENCH_RUNS: z.coerce.number().int().min(1).max(20).default(3),
+    BENCH_SCENARIO_RUNS: z.coerce.number().int().min(1).max(20).default(1),
+    BENCH_SCENARIOS: z
+      .string()
+      .default(BENCH_SCENARIOS.join(","))
+      .transform((list) => [...new Set(list.split(",").map((x) => x.trim()))].filter((x) => x !== ""))
+      .pipe(z.array(z.enum(BENCH_SCENARIOS)).min(1)),
     BENCH_DIR: z.string().default(join(REPO, ".bench")),
     BENCH_SDK: z.enum(["0", "1"]).default("1"),
   })
   .parse(process.env);
 const RUN_DIR = join(env.BENCH_DIR, "run");
-const WEBHOOK = "quiesce_webhook_request_duration_seconds";
 const log = (line: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 let lab: Lab | undefined;
@@ -48,51 +48,20 @@ async function sdkOverhead(): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
-  const profile = BENCH_PROFILE;
   const began = Date.now();
   lab = await startEnvironment({ dir: RUN_DIR, clean: true, nodes: 2, operator: {}, say: log });
-  const perWay = new Map<Way, RunMetrics[]>(WAYS.map((w) => [w, []]));
-  const opSamples = new Map<Way, { cpu: number; api: number; calls: number; buckets: [number, number][] }>();
-  for (let run = 1; run <= env.BENCH_RUNS; run++) {
-    for (const way of WAYS) {
-      const ns = await prepareWay(lab, way, profile, `-r${run}`);
-      const before = { text: await lab.operator.metrics(), usage: await lab.operator.usage() };
-      const result = await runRollout(lab, way, ns, profile);
-      const after = { text: await lab.operator.metrics(), usage: await lab.operator.usage() };
-      await writeFile(join(env.BENCH_DIR, `run-${run}-${way}.json`), JSON.stringify(result));
-      const m = runMetrics(result, profile.maxSurge);
-      perWay.get(way)?.push(m);
-      const acc = opSamples.get(way) ?? { cpu: 0, api: 0, calls: 0, buckets: [] };
-      const delta = diffBuckets(
-        histogramBuckets(after.text, WEBHOOK),
-        histogramBuckets(before.text, WEBHOOK),
-      );
-      acc.buckets = acc.buckets.length
-        ? acc.buckets.map(([le, n], i) => [le, n + (delta[i]?.[1] ?? 0)])
-        : delta;
-      acc.cpu += after.usage.cpuSeconds - before.usage.cpuSeconds;
-      acc.api +=
-        counterSum(after.text, "quiesce_api_requests_total") -
-        counterSum(before.text, "quiesce_api_requests_total");
-      opSamples.set(way, acc);
-      log(
-        `run ${run} ${way}: ${m.requests} requests (${m.longRequests} long), ${m.failed} failed (${m.longFailed} long), rollout ${m.rolloutSeconds.toFixed(1)} s, ideal ${m.idealRolloutSeconds.toFixed(1)} s`,
-      );
-      await deleteWay(lab, ns);
-    }
+  const entries: Entry[] = [];
+  const scenarioSeconds: Record<string, number> = {};
+  for (const scenario of env.BENCH_SCENARIOS) {
+    const scenarioBegan = Date.now();
+    log(`scenario ${scenario}...`);
+    const runs = scenario === "base" ? env.BENCH_RUNS : env.BENCH_SCENARIO_RUNS;
+    entries.push(...(await runScenario(lab, scenario, { runs, dir: env.BENCH_DIR, log })));
+    scenarioSeconds[scenario] = Math.round((Date.now() - scenarioBegan) / 1000);
+    log(`scenario ${scenario} took ${scenarioSeconds[scenario]} s`);
   }
   const peakRssBytes = (await lab.operator.usage()).peakRssBytes;
-  const scenarios: ScenarioResult[] = WAYS.map((way) => {
-    const op = opSamples.get(way) ?? { cpu: 0, api: 0, calls: 0, buckets: [] };
-    return aggregateScenario(way, profile.replicas, perWay.get(way) ?? [], {
-      cpuSeconds: op.cpu,
-      peakRssBytes,
-      webhookP50: histogramQuantile(0.5, op.buckets),
-      webhookP99: histogramQuantile(0.99, op.buckets),
-      webhookCalls: op.buckets.at(-1)?.[1] ?? 0,
-      apiRequests: op.api,
-    });
-  });
+  const scenarios = entries.map((e) => entryResult(e, peakRssBytes));
   await lab.stop();
   lab = undefined;
   log("SDK overhead benchmark (bench/sdk-overhead.ts)...");
@@ -109,7 +78,9 @@ async function main(): Promise<void> {
       kernel: release(),
       node: process.version,
     },
-    profile,
+    profile: BENCH_PROFILE,
+    profiles: Object.fromEntries(env.BENCH_SCENARIOS.map((sc) => [sc, SCENARIO_SETUPS[sc].profile])),
+    scenarioDurationsSeconds: scenarioSeconds,
     scenarios,
     sdkOverhead: sdk,
   };

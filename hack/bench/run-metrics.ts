@@ -1,11 +1,14 @@
 // Pure: the numbers of one rollout run (loss, rollout vs ideal, endpoint and deletion latencies) and their aggregate.
+
+import { type HistogramStats, refusedByApp } from "../../test/harness/report/bench-entries.ts";
 import { idealRolloutMs, median } from "../../test/harness/report/ideal.ts";
 import type { RolloutRun } from "../../test/harness/report/rollout-run.ts";
-import type { Way } from "../../test/scenarios/ways.ts";
 
 export interface RunMetrics {
   requests: number;
   failed: number;
+  /** Failed with the app's own 503 (it was quiesced while traffic still reached it). */
+  refusedByApp: number;
   longRequests: number;
   longFailed: number;
   failuresByReason: Record<string, number>;
@@ -33,6 +36,7 @@ export function runMetrics(run: RolloutRun, perWave: number): RunMetrics {
   return {
     requests: run.summary.sent,
     failed: run.summary.failed,
+    refusedByApp: refusedByApp(run.summary.failuresByReason),
     longRequests: run.summary.byClass.long.sent,
     longFailed: run.summary.byClass.long.failed,
     failuresByReason: run.summary.failuresByReason,
@@ -56,6 +60,10 @@ export interface OperatorSample {
   webhookP99?: number | undefined;
   webhookCalls: number;
   apiRequests: number;
+  /** `quiesce_settle_duration_seconds`: leaving the endpoints to the quiesce request. */
+  leaveToQuiesce: HistogramStats | null;
+  /** `quiesce_traffic_after_leaving_seconds`: how long requests still arrived after leaving them. */
+  trafficAfterLeaving: HistogramStats | null;
 }
 
 const round = (n: number, digits = 3) => Number(n.toFixed(digits));
@@ -65,7 +73,7 @@ const spread = (xs: readonly number[]) =>
   xs.length === 0 ? null : { p50: round(median(xs)), max: round(Math.max(...xs)), n: xs.length };
 
 export function aggregateScenario(
-  name: Way,
+  name: string,
   replicas: number,
   runs: readonly RunMetrics[],
   operator: OperatorSample,
@@ -75,12 +83,14 @@ export function aggregateScenario(
   for (const r of runs)
     for (const [k, v] of Object.entries(r.failuresByReason)) reasons[k] = (reasons[k] ?? 0) + v;
   const drainedToDeleted = runs.flatMap((r) => r.drainedToDeleted);
+  const isOperator = name.startsWith("operator");
   return {
     name,
     replicas,
     runs: runs.length,
     requests: sum(runs.map((r) => r.requests)),
     failed: sum(runs.map((r) => r.failed)),
+    refusedByApp: sum(runs.map((r) => r.refusedByApp)),
     longRequests: sum(runs.map((r) => r.longRequests)),
     longFailed: sum(runs.map((r) => r.longFailed)),
     rolloutSeconds: round(mean(runs.map((r) => r.rolloutSeconds)), 1),
@@ -89,6 +99,7 @@ export function aggregateScenario(
     perRun: runs.map((r, i) => ({
       requests: r.requests,
       failed: r.failed,
+      refusedByApp: r.refusedByApp,
       longRequests: r.longRequests,
       longFailed: r.longFailed,
       rolloutSeconds: round(r.rolloutSeconds, 1),
@@ -99,7 +110,9 @@ export function aggregateScenario(
     })),
     failuresByReason: reasons,
     removalToOutOfEndpointsSeconds: spread(runs.flatMap((r) => r.removalToOutOfEndpoints)),
-    drainedToDeletedSeconds: name === "operator" ? spread(drainedToDeleted) : null,
+    drainedToDeletedSeconds: isOperator ? spread(drainedToDeleted) : null,
+    leaveToQuiesceSeconds: isOperator ? operator.leaveToQuiesce : null,
+    trafficAfterLeavingSeconds: isOperator ? operator.trafficAfterLeaving : null,
     webhookLatencySeconds: {
       p50: operator.webhookP50 === undefined ? null : round(operator.webhookP50, 4),
       p99: operator.webhookP99 === undefined ? null : round(operator.webhookP99, 4),

@@ -1,4 +1,4 @@
-// Scenario sizes: the demo's (fits in a few minutes, readable) and the benchmark's (50,000+ requests per run).
+// Scenario sizes: the demo's (fits in a few minutes, readable), the benchmark's (50,000+ requests per run) and more.
 import { z } from "zod";
 
 const mixEntry = z.object({
@@ -14,8 +14,17 @@ export const profileSchema = z.object({
   /** How late the traffic client learns of an EndpointSlice change (kube-proxy ~1 s, cloud LBs more). */
   propagationDelayMs: z.int().min(0),
   /** Short requests arrive at a fixed rate (open loop), so fast failures do not multiply themselves. */
-  short: z.object({ path: z.string(), ratePerSecond: z.number().positive(), loops: z.int().min(1) }),
-  long: z.object({ mix: z.array(mixEntry).min(1), concurrency: z.int().min(1) }),
+  short: z.object({
+    path: z.string(),
+    ratePerSecond: z.number().positive(),
+    loops: z.int().min(1),
+    /** Instead of `path`: a weighted mix of short requests. */
+    mix: z.array(mixEntry).min(1).optional(),
+    /** Each short request waits a uniform 0..jitterMs before it is sent (irregular arrivals). */
+    jitterMs: z.int().min(0).optional(),
+  }),
+  /** Closed-loop long work; none when absent. */
+  long: z.object({ mix: z.array(mixEntry).min(1), concurrency: z.int().min(1) }).optional(),
   /** Load before the rollout starts, so long work is in flight on every pod. */
   warmupMs: z.int().min(0),
   rolloutTimeoutMs: z.int().min(1000),
@@ -48,6 +57,46 @@ export const BENCH_PROFILE: Profile = {
   propagationDelayMs: 2000,
   short: { path: "/work?ms=2", ratePerSecond: 350, loops: 2 },
   long: { mix: LONG_MIX, concurrency: 240 },
+  warmupMs: 6000,
+  rolloutTimeoutMs: 300_000,
+};
+
+/** BENCH_PROFILE behind a load balancer that applies EndpointSlice changes 30 s late. */
+export const SLOW_LB_PROFILE: Profile = {
+  ...BENCH_PROFILE,
+  propagationDelayMs: 30_000,
+  rolloutTimeoutMs: 600_000,
+};
+
+/** About one short request per pod every 2-4 s (round-robin, jittered) and one long request per pod. */
+export const LOW_RATE_PROFILE: Profile = {
+  replicas: 6,
+  maxSurge: 3,
+  propagationDelayMs: 2000,
+  short: { path: "/work?ms=2", ratePerSecond: 6 / 3, loops: 1, jitterMs: 1000 },
+  long: {
+    mix: [5000, 10000, 20000].map((ms) => ({ path: `/work?ms=${ms}`, weight: 1, class: "long" as const })),
+    concurrency: 6,
+  },
+  warmupMs: 6000,
+  rolloutTimeoutMs: 300_000,
+};
+
+/** Only work that ends within 2 s: a drain is over well before a 15 s preStop sleep would be. */
+export const SHORT_DRAIN_PROFILE: Profile = {
+  replicas: 6,
+  maxSurge: 3,
+  propagationDelayMs: 1000,
+  short: {
+    path: "/work?ms=50",
+    ratePerSecond: 60,
+    loops: 1,
+    mix: [50, 200, 500, 1000, 2000].map((ms) => ({
+      path: `/work?ms=${ms}`,
+      weight: 1,
+      class: "short" as const,
+    })),
+  },
   warmupMs: 6000,
   rolloutTimeoutMs: 300_000,
 };

@@ -21,10 +21,16 @@ import type { Profile } from "./profile.ts";
 export const APP = "web";
 
 /** Creates the namespace, the policy (operator way) and the app; resolves when every replica is Ready. */
-export async function prepareWay(lab: Environment, way: Way, profile: Profile, suffix = ""): Promise<string> {
+export async function prepareWay(
+  lab: Environment,
+  way: Way,
+  profile: Profile,
+  suffix = "",
+  policyOf: typeof wayPolicy = wayPolicy,
+): Promise<string> {
   const namespace = `${way}${suffix}`;
   await lab.apis.core.createNamespace({ body: { metadata: { name: namespace } } });
-  const policy = wayPolicy(way, profile.maxSurge);
+  const policy = policyOf(way, profile.maxSurge);
   if (policy) await createPolicy(lab.apis, APP, namespace, policy);
   await createApp(lab.apis, wayApp(way, namespace, profile.replicas, profile.maxSurge), 120_000);
   return namespace;
@@ -78,18 +84,19 @@ export async function runRollout(
   try {
     await new Promise((r) => setTimeout(r, profile.propagationDelayMs + 500)); // the client sees every pod
     const forever = 3_600_000;
+    const { jitterMs = 0, mix = [{ path: profile.short.path, weight: 1, class: "short" }] } = profile.short;
+    const jittered = (path: string, cls: "short" | "long") =>
+      new Promise((r) => setTimeout(r, Math.random() * jitterMs)).then(() => send(path, cls));
     const shorts = Array.from({ length: profile.short.loops }, () =>
-      startLoad(send, {
-        mix: [{ path: profile.short.path, weight: 1, class: "short" }],
+      startLoad(jitterMs > 0 ? jittered : send, {
+        mix,
         ratePerSecond: profile.short.ratePerSecond,
         durationMs: forever,
       }),
     );
-    const long = startLoad(send, {
-      mix: profile.long.mix,
-      concurrency: profile.long.concurrency,
-      durationMs: forever,
-    });
+    const long = profile.long
+      ? startLoad(send, { mix: profile.long.mix, concurrency: profile.long.concurrency, durationMs: forever })
+      : undefined;
     await new Promise((r) => setTimeout(r, profile.warmupMs));
     aborted();
     tracker.markOld();
@@ -102,7 +109,7 @@ export async function runRollout(
       const old = tracker.pods().filter((p) => p.old);
       if (old.length > 0 && old.every((p) => p.removalAt !== undefined)) {
         clearInterval(longStopper);
-        void long.stop();
+        void long?.stop();
       }
     }, 200);
     try {
@@ -112,7 +119,10 @@ export async function runRollout(
     }
     const finishedAt = Date.now();
     phase = "finishing";
-    const outcomes = [...(await Promise.all(shorts.map((l) => l.stop()))).flat(), ...(await long.stop())];
+    const outcomes = [
+      ...(await Promise.all(shorts.map((l) => l.stop()))).flat(),
+      ...((await long?.stop()) ?? []),
+    ];
     const lastEndByIp: Record<string, number> = {};
     for (const o of outcomes) {
       if (o.endpoint) lastEndByIp[o.endpoint] = Math.max(lastEndByIp[o.endpoint] ?? 0, o.end);

@@ -29,3 +29,17 @@ export function wayPolicy(way: Way, maxSurge: number): QuiescePolicySpecInput | 
     budget: { maxConcurrent: maxSurge, minServing: 1 },
   };
 }
+
+/**
+ * The operator way with the policy's defaults: selector, endpoint and budget only. `drain.timeoutSeconds` has no
+ * default (the schema requires it); 120 s outlasts every scenario's LB lag plus its longest work.
+ */
+export function defaultWayPolicy(way: Way, maxSurge: number): QuiescePolicySpecInput | undefined {
+  if (way !== "operator") return undefined;
+  return {
+    selector: { matchLabels: { app: "web" } },
+    endpoint: { port: "http", path: "/quiesce" },
+    drain: { timeoutSeconds: 120 },
+    budget: { maxConcurrent: maxSurge, minServing: 1 },
+  };
+}
