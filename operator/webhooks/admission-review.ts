@@ -61,9 +61,25 @@ export interface AdmissionReviewResponse {
   };
 }
 
+/** Longest status message sent back (the longest a gate writes for real names is about 1,400 characters). */
+export const MAX_STATUS_MESSAGE_CHARS = 4096;
+const MAX_PATH_SEGMENT_CHARS = 64;
+
+/** `text` cut to `max` characters, ending in `...` when cut, never inside a surrogate pair. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let end = max - 3;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}...`;
+}
+
 export function buildAdmissionResponse(uid: string, verdict: AdmissionVerdict): AdmissionReviewResponse {
   const response: AdmissionReviewResponse["response"] = { uid, allowed: verdict.allowed };
-  if (verdict.status) response.status = { ...verdict.status, status: "Failure" };
+  if (verdict.status) {
+    const message = truncate(verdict.status.message, MAX_STATUS_MESSAGE_CHARS);
+    response.status = { ...verdict.status, message, status: "Failure" };
+  }
   if (verdict.patch && verdict.patch.length > 0) {
     response.patchType = "JSONPatch";
     response.patch = Buffer.from(JSON.stringify(verdict.patch)).toString("base64");
@@ -72,10 +88,48 @@ export function buildAdmissionResponse(uid: string, verdict: AdmissionVerdict): 
   return { apiVersion: ADMISSION_API_VERSION, kind: "AdmissionReview", response };
 }
 
-/** A zod error as one line a person can act on: `request.uid: ... ; request.operation: ...`. */
+/**
+ * A zod error as one line a person can act on: `request.uid: ... ; request.operation: ...`. Bounded: at most 5
+ * issues, each key in a path cut to 64 characters (a hostile map key can be megabytes long).
+ */
 export function describeSchemaError(error: z.ZodError): string {
+  const pathOf = (path: readonly PropertyKey[]): string =>
+    path.map((key) => truncate(String(key), MAX_PATH_SEGMENT_CHARS)).join(".");
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(body)"}: ${issue.message}`)
+    .map(
+      (issue) => `${issue.path.length > 0 ? pathOf(issue.path) : "(body)"}: ${truncate(issue.message, 200)}`,
+    )
     .join("; ");
+}
+
+/**
+ * Removes, in place, every own `__proto__` key of a parsed JSON value (JSON.parse makes one of `{"__proto__": ...}`).
+ * zod 4.1 copies a loose object's unknown keys by assignment, and assigning `__proto__` sets the parsed object's
+ * prototype: its optional fields (`spec.readinessGates`, `userInfo.groups`, ...) would then be read through it,
+ * unvalidated. Iterative, as a 3 MiB body nests deeper than the stack.
+ */
+function dropProtoKeys(json: unknown): void {
+  const pending: unknown[] = [json];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null) continue;
+    if (Object.hasOwn(value, "__proto__")) Reflect.deleteProperty(value, "__proto__");
+    for (const child of Object.values(value)) {
+      if (typeof child === "object" && child !== null) pending.push(child);
+    }
+  }
+}
+
+export type ParsedAdmissionReview = { ok: true; request: AdmissionRequest } | { ok: false; message: string };
+
+/** A parsed JSON body as an AdmissionReview request, or why it is not one (bounded). Never throws. */
+export function parseAdmissionReview(json: unknown): ParsedAdmissionReview {
+  dropProtoKeys(json);
+  const parsed = admissionReviewRequestSchema.safeParse(json);
+  if (parsed.success) return { ok: true, request: parsed.data.request };
+  return {
+    ok: false,
+    message: `not an admission.k8s.io/v1 AdmissionReview request: ${describeSchemaError(parsed.error)}`,
+  };
 }

@@ -6,11 +6,7 @@ import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import { readJsonBody, writeJson } from "../protocol/http-body.ts";
 import type { AdmissionHandler } from "./admission-handlers.ts";
-import {
-  admissionReviewRequestSchema,
-  buildAdmissionResponse,
-  describeSchemaError,
-} from "./admission-review.ts";
+import { buildAdmissionResponse, parseAdmissionReview } from "./admission-review.ts";
 import type { CertificatePair } from "./certificates.ts";
 
 /** Idle keep-alive connections are kept longer than any API server keeps them (Go: 90 s). */
@@ -90,16 +86,12 @@ async function review(
     sendError(res, 400, `body is not JSON: ${read.message}`);
     return "bad-request";
   }
-  const parsed = admissionReviewRequestSchema.safeParse(read.json);
-  if (!parsed.success) {
-    sendError(
-      res,
-      400,
-      `not an admission.k8s.io/v1 AdmissionReview request: ${describeSchemaError(parsed.error)}`,
-    );
+  const parsed = parseAdmissionReview(read.json);
+  if (!parsed.ok) {
+    sendError(res, 400, parsed.message);
     return "bad-request";
   }
-  const request = parsed.data.request;
+  const request = parsed.request;
   const verdict = await ctx.handlers[webhook](request);
   writeJson(res, 200, buildAdmissionResponse(request.uid, verdict));
   if (!verdict.allowed) return "denied";
