@@ -21,6 +21,8 @@ export interface RunMetrics {
   drainedToDeleted: number[];
   /** Per old pod: leaving the endpoints to its last request's end, seconds (the real drain). */
   drains: number[];
+  /** Per old pod: leaving the endpoints to the quiesce (its drain state seen past Settling), seconds. */
+  leaveToQuiesce: number[];
 }
 
 export function runMetrics(run: RolloutRun, perWave: number): RunMetrics {
@@ -50,6 +52,12 @@ export function runMetrics(run: RolloutRun, perWave: number): RunMetrics {
       .filter((p) => p.drainedAt !== undefined && p.deletedAt !== undefined)
       .map((p) => s((p.deletedAt ?? 0) - (p.drainedAt ?? 0))),
     drains: drains.map((d) => s(d.lastRequestEnd - d.removalAt)),
+    leaveToQuiesce: old.flatMap((p) => {
+      const quiesced = p.segments.find((seg) => seg.state === "draining")?.from;
+      return quiesced !== undefined && p.outOfEndpointsAt !== undefined
+        ? [s(quiesced - p.outOfEndpointsAt)]
+        : [];
+    }),
   };
 }
 
@@ -112,6 +120,8 @@ export function aggregateScenario(
     removalToOutOfEndpointsSeconds: spread(runs.flatMap((r) => r.removalToOutOfEndpoints)),
     drainedToDeletedSeconds: isOperator ? spread(drainedToDeleted) : null,
     leaveToQuiesceSeconds: isOperator ? operator.leaveToQuiesce : null,
+    /** The same from the pods' timelines as the bench saw them (the histogram's buckets are coarser). */
+    leaveToQuiesceObservedSeconds: isOperator ? spread(runs.flatMap((r) => r.leaveToQuiesce)) : null,
     trafficAfterLeavingSeconds: isOperator ? operator.trafficAfterLeaving : null,
     webhookLatencySeconds: {
       p50: operator.webhookP50 === undefined ? null : round(operator.webhookP50, 4),

@@ -30,7 +30,8 @@ const ROWS: Row[] = [
     },
   ],
   ["removal -> out of endpoints (p50)", (s) => sec(s.removalToOutOfEndpointsSeconds)],
-  ["leave -> quiesce (p50)", (s) => hist(s.leaveToQuiesceSeconds)],
+  ["leave -> quiesce (p50, histogram)", (s) => hist(s.leaveToQuiesceSeconds)],
+  ["leave -> quiesce (p50, pod timelines)", (s) => sec(s.leaveToQuiesceObservedSeconds)],
   ["traffic after leaving (p50)", (s) => hist(s.trafficAfterLeavingSeconds)],
   ["drained -> deleted (p50)", (s) => sec(s.drainedToDeletedSeconds)],
   [

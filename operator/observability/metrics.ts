@@ -1,4 +1,4 @@
-// Prometheus metrics for drains, webhooks, the work queue and informers (controller-runtime names where they exist).
+// Prometheus metrics for drains, scale-in costs, webhooks, the work queue and informers (controller-runtime names).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 function drainMetrics(r: Registry[]) {
@@ -31,18 +31,33 @@ function drainMetrics(r: Registry[]) {
       name: "quiesce_settle_duration_seconds",
       help: "Time from the pod leaving every EndpointSlice to the end of its settle (the quiesce call), by how it ended: quiet (the app's accepted counter stood still), timer (settleSeconds, no evidence), bound (maxSettleSeconds).",
       labelNames: ["ended_by"],
-      buckets: [0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 15, 20, 30, 60, 120, 300],
+      buckets: [
+        0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.25, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 300,
+      ],
       registers: r,
     }),
     trafficAfterLeaving: new Histogram({
       name: "quiesce_traffic_after_leaving_seconds",
       help: "Time from the pod leaving every EndpointSlice to the last new work its app counted: how late load balancers let go.",
-      buckets: [0, 0.25, 0.5, 1, 2, 3, 5, 10, 15, 30, 45, 60, 90, 120, 300],
+      buckets: [
+        0, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 20, 30, 35, 40, 45, 60, 90, 120, 300,
+      ],
       registers: r,
     }),
     refusedByBudget: new Counter({
       name: "quiesce_drains_refused_by_budget_total",
       help: "Removal requests deferred because the budget did not allow another drain.",
+      registers: r,
+    }),
+  };
+}
+
+function scaleInMetrics(r: Registry[]) {
+  return {
+    deletionCostWrites: new Counter({
+      name: "quiesce_deletion_cost_writes_total",
+      help: "Pod writes of the pod-deletion-cost a preferIdle policy keeps in step with in-flight work: set (its bucket changed), clear (the policy no longer asks for it).",
+      labelNames: ["action"],
       registers: r,
     }),
   };
@@ -139,6 +154,7 @@ export function createMetrics() {
   return {
     registry,
     ...drainMetrics(r),
+    ...scaleInMetrics(r),
     ...webhookMetrics(r),
     ...controllerMetrics(r),
     ...clusterMetrics(r),
