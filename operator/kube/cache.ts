@@ -1,5 +1,5 @@
-// The operator's informer caches: QuiescePolicies, Pods, ReplicaSets, Deployments and EndpointSlices, trimmed to
-// what it reads.
+// The operator's informer caches: QuiescePolicies, Pods, ReplicaSets, Deployments, StatefulSets, DaemonSets and
+// EndpointSlices, trimmed to what it reads.
 import type {
   AppsV1Api,
   CoreV1Api,
@@ -7,10 +7,12 @@ import type {
   DiscoveryV1Api,
   KubeConfig,
   KubernetesObject,
+  V1DaemonSet,
   V1Deployment,
   V1EndpointSlice,
   V1Pod,
   V1ReplicaSet,
+  V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
@@ -22,6 +24,9 @@ export interface ClusterCache {
   pods: Informer<V1Pod>;
   replicaSets: Informer<V1ReplicaSet>;
   deployments: Informer<V1Deployment>;
+  /** Owners of pods a budget counts: their desired size, whether they are going away, their current revision. */
+  statefulSets: Informer<V1StatefulSet>;
+  daemonSets: Informer<V1DaemonSet>;
   /** Which pods each Service routes to: a drain's settle wait starts once no slice lists its pod as serving. */
   endpointSlices: Informer<V1EndpointSlice>;
   start(): void;
@@ -76,6 +81,39 @@ function trimEndpointSlice(slice: V1EndpointSlice): V1EndpointSlice {
       conditions: e.conditions,
       targetRef: e.targetRef && { kind: e.targetRef.kind, name: e.targetRef.name, uid: e.targetRef.uid },
     })),
+  };
+}
+
+/** A StatefulSet as the budget and the reversal check read it: size, deletion, current revision. */
+function trimStatefulSet(sts: V1StatefulSet): V1StatefulSet {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = sts.metadata ?? {};
+  return {
+    metadata: { name, namespace, uid, resourceVersion, deletionTimestamp, generation },
+    spec: sts.spec && {
+      replicas: sts.spec.replicas,
+      selector: sts.spec.selector,
+      serviceName: sts.spec.serviceName,
+      template: { metadata: {} },
+    },
+    status: sts.status && {
+      replicas: sts.status.replicas,
+      updateRevision: sts.status.updateRevision,
+      currentRevision: sts.status.currentRevision,
+    },
+  };
+}
+
+/** A DaemonSet as the budget reads it: how many nodes should run it, and whether it is going away. */
+function trimDaemonSet(ds: V1DaemonSet): V1DaemonSet {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = ds.metadata ?? {};
+  return {
+    metadata: { name, namespace, uid, resourceVersion, deletionTimestamp, generation },
+    status: ds.status && {
+      currentNumberScheduled: ds.status.currentNumberScheduled,
+      desiredNumberScheduled: ds.status.desiredNumberScheduled,
+      numberMisscheduled: ds.status.numberMisscheduled,
+      numberReady: ds.status.numberReady,
+    },
   };
 }
 
@@ -166,18 +204,32 @@ export function createClusterCache(
     () => apis.apps.listDeploymentForAllNamespaces(),
     stripManaged,
   );
+  const statefulSets = builtin<V1StatefulSet>(
+    "statefulsets",
+    "/apis/apps/v1/statefulsets",
+    () => apis.apps.listStatefulSetForAllNamespaces(),
+    trimStatefulSet,
+  );
+  const daemonSets = builtin<V1DaemonSet>(
+    "daemonsets",
+    "/apis/apps/v1/daemonsets",
+    () => apis.apps.listDaemonSetForAllNamespaces(),
+    trimDaemonSet,
+  );
   const endpointSlices = builtin<V1EndpointSlice>(
     "endpointslices",
     "/apis/discovery.k8s.io/v1/endpointslices",
     () => apis.discovery.listEndpointSliceForAllNamespaces(),
     trimEndpointSlice,
   );
-  const all = [policies, pods, replicaSets, deployments, endpointSlices];
+  const all = [policies, pods, replicaSets, deployments, statefulSets, daemonSets, endpointSlices];
   return {
     policies,
     pods,
     replicaSets,
     deployments,
+    statefulSets,
+    daemonSets,
     endpointSlices,
     start: () => {
       for (const informer of all) informer.start();

@@ -1,5 +1,11 @@
 // Manifests of the scenario workloads: the sample app as a Deployment, its Service, and a QuiescePolicy.
-import type { V1Deployment, V1Service } from "@kubernetes/client-node";
+import type {
+  V1DaemonSet,
+  V1Deployment,
+  V1PodTemplateSpec,
+  V1Service,
+  V1StatefulSet,
+} from "@kubernetes/client-node";
 import type { QuiescePolicySpecInput } from "../../operator/api/quiesce-policy.ts";
 
 export interface AppOptions {
@@ -49,22 +55,63 @@ export function appDeployment(o: AppOptions): V1Deployment {
         type: "RollingUpdate",
         rollingUpdate: { maxSurge: o.maxSurge ?? "25%", maxUnavailable: o.maxUnavailable ?? "25%" },
       },
-      template: {
-        metadata: { labels },
-        spec: {
-          terminationGracePeriodSeconds: o.grace ?? 30,
-          containers: [
-            {
-              name: "app",
-              image: o.image ?? "quiesce-sample-app:dev",
-              command: ["node", "test/sample-app/main.ts", "--port", String(APP_PORT), ...(o.args ?? [])],
-              ports: [{ name: "http", containerPort: APP_PORT }],
-              readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1 },
-              ...(o.preStopSleep ? { lifecycle: { preStop: { sleep: { seconds: o.preStopSleep } } } } : {}),
-            },
-          ],
+      template: appPodTemplate(o),
+    },
+  };
+}
+
+/** The sample app's pod template, shared by every workload kind. */
+export function appPodTemplate(o: AppOptions): V1PodTemplateSpec {
+  return {
+    metadata: { labels: { app: o.name, ...o.labels } },
+    spec: {
+      terminationGracePeriodSeconds: o.grace ?? 30,
+      containers: [
+        {
+          name: "app",
+          image: o.image ?? "quiesce-sample-app:dev",
+          command: ["node", "test/sample-app/main.ts", "--port", String(APP_PORT), ...(o.args ?? [])],
+          ports: [{ name: "http", containerPort: APP_PORT }],
+          readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1 },
+          ...(o.preStopSleep ? { lifecycle: { preStop: { sleep: { seconds: o.preStopSleep } } } } : {}),
         },
+      ],
+    },
+  };
+}
+
+/** The sample app as a StatefulSet (the Service of the same name is its governing Service). */
+export function appStatefulSet(
+  o: AppOptions & { podManagementPolicy?: "OrderedReady" | "Parallel"; partition?: number },
+): V1StatefulSet {
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { name: o.name, namespace: o.namespace, labels: { app: o.name, ...o.labels } },
+    spec: {
+      replicas: o.replicas,
+      serviceName: o.name,
+      podManagementPolicy: o.podManagementPolicy ?? "OrderedReady",
+      selector: { matchLabels: { app: o.name } },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: o.partition ?? 0 } },
+      template: appPodTemplate(o),
+    },
+  };
+}
+
+/** The sample app as a DaemonSet: one pod per node (`replicas` is ignored). */
+export function appDaemonSet(o: AppOptions): V1DaemonSet {
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: o.name, namespace: o.namespace, labels: { app: o.name, ...o.labels } },
+    spec: {
+      selector: { matchLabels: { app: o.name } },
+      updateStrategy: {
+        type: "RollingUpdate",
+        rollingUpdate: { maxUnavailable: o.maxUnavailable ?? 1, maxSurge: o.maxSurge ?? 0 },
       },
+      template: appPodTemplate(o),
     },
   };
 }

@@ -15,6 +15,8 @@ import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
 
 export const REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
+const STATEFULSET_CONTROLLER = "system:serviceaccount:kube-system:statefulset-controller";
+const DAEMONSET_CONTROLLER = "system:serviceaccount:kube-system:daemonset-controller";
 /** Makes the ReplicaSet controller pick this pod again on its next try, instead of another serving one. */
 export const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
 export const REQUESTED_DELETION_COST = "-1000000";
@@ -60,13 +62,20 @@ export function isReplicaSetScaleDown(
   return replicaSetExcess(pod, namespacePods, lookups) > 0;
 }
 
-/** rollout when the ReplicaSet controller removes an old revision's pod, scale-in for the current revision. */
+/**
+ * rollout when the ReplicaSet or StatefulSet controller removes an old revision's pod, scale-in for the current
+ * revision; rollout when the DaemonSet controller removes one (it replaces its pods node by node).
+ */
 export function refineReason(
   effect: StartDrainEffect,
   pod: V1Pod,
   lookups: Lookups,
   namespacePods: readonly V1Pod[] = [],
 ): RemovalReason {
+  if (effect.reason === "delete" && effect.user.username === STATEFULSET_CONTROLLER) {
+    return ownershipOf(pod, lookups).revisionIsCurrent === false ? "rollout" : "scale-in";
+  }
+  if (effect.reason === "delete" && effect.user.username === DAEMONSET_CONTROLLER) return "rollout";
   if (!isReplicaSetScaleDown(effect, pod, namespacePods, lookups)) return effect.reason;
   return ownershipOf(pod, lookups).revisionIsCurrent === false ? "rollout" : "scale-in";
 }

@@ -7,13 +7,21 @@ import { controllerOf, type Lookups, ownershipOf, workloadKey } from "./workload
 
 /**
  * How many pods the pod's workload still wants, when known: 0 for a bare pod, for a workload being deleted or
- * already gone (garbage collection), else the Deployment's or ReplicaSet's replicas. Undefined for owners the
- * operator does not look up (StatefulSet, Job...).
+ * already gone (garbage collection), else the Deployment's, ReplicaSet's or StatefulSet's replicas, or the number
+ * of nodes a DaemonSet should run on. Undefined for owners the operator does not look up (Job, custom kinds...).
  */
 export function desiredReplicas(pod: V1Pod, lookups: Lookups): number | undefined {
   const namespace = pod.metadata?.namespace ?? "";
   const owner = controllerOf(pod.metadata?.ownerReferences);
   if (owner === undefined) return 0;
+  if (owner.kind === "StatefulSet" && lookups.statefulSet) {
+    const sts = lookups.statefulSet(namespace, owner.name);
+    return sts === undefined || sts.metadata?.deletionTimestamp ? 0 : (sts.spec?.replicas ?? 1);
+  }
+  if (owner.kind === "DaemonSet" && lookups.daemonSet) {
+    const ds = lookups.daemonSet(namespace, owner.name);
+    return ds === undefined || ds.metadata?.deletionTimestamp ? 0 : (ds.status?.desiredNumberScheduled ?? 1);
+  }
   if (owner.kind !== "ReplicaSet") return undefined;
   const rs = lookups.replicaSet(namespace, owner.name);
   if (rs === undefined || rs.metadata?.deletionTimestamp) return 0;
@@ -41,9 +49,12 @@ export function budgetFor(
     else if (!isTerminating(other) && isQuiescingNow(other)) quiescingOthers++;
   }
   // minServing never asks for more serving pods than the workload wants: a scale to zero, a deleted Deployment
-  // or a bare pod would otherwise wait for a replacement that never comes.
+  // or a bare pod would otherwise wait for a replacement that never comes. A StatefulSet or DaemonSet replaces a
+  // pod in place (same name, same node) only once it is gone, so at most its other pods can serve meanwhile.
   const desired = desiredReplicas(pod, lookups);
-  const minServing = desired === undefined ? budget.minServing : Math.min(budget.minServing, desired);
+  const inPlace = own.workload.kind === "StatefulSet" || own.workload.kind === "DaemonSet";
+  const others = desired === undefined ? undefined : Math.max(0, inPlace ? desired - 1 : desired);
+  const minServing = others === undefined ? budget.minServing : Math.min(budget.minServing, others);
   return decideBudget({
     budget: { ...budget, minServing },
     replicas: own.workload.replicas,

@@ -36,6 +36,7 @@ export const CONTROLLERS = [
   "deployment-controller",
   "replicaset-controller",
   "statefulset-controller",
+  "daemonset-controller",
   "endpointslice-controller",
   "endpoints-controller",
   "garbage-collector-controller",
