@@ -12,6 +12,14 @@ if ! command -v openssl >/dev/null 2>&1; then
   fi
 fi
 command -v flock >/dev/null 2>&1 || fail "flock not found: install util-linux"
+# The protocol conformance kit's tests run the Python reference app (standard library only).
+if ! command -v python3 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3 >/dev/null || fail "apt-get install python3 failed"
+  else
+    fail "python3 not found: install it (apt-get install python3); the conformance tests run docs/examples/python"
+  fi
+fi
 # The node agent runs pods in a network namespace it creates with `ip` (often in /usr/sbin, off a user's PATH).
 if ! command -v ip >/dev/null 2>&1 && [ ! -x /usr/sbin/ip ] && [ ! -x /sbin/ip ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// `kubectl quiesce`: the kubectl plugin (status, rollout restart|status) with kubectl's -n/-A/--kubeconfig/--context/-o.
+// `kubectl quiesce`: the kubectl plugin (status, rollout, quiesce|unquiesce|wait, conformance) with kubectl's -n/-A/--kubeconfig/--context/-o.
 import { Command, Option } from "commander";
 import { z } from "zod";
+import {
+  addConformanceOptions,
+  conformanceCommand,
+  parseConformanceFlags,
+} from "./plugin/conformance/command.ts";
 import { durationSchema } from "./plugin/duration.ts";
 import { processIo } from "./plugin/io.ts";
 import { connect } from "./plugin/kube.ts";
 import { quiesceCommand, unquiesceCommand, waitFor } from "./plugin/maintenance-command.ts";
 import { rolloutCommand } from "./plugin/rollout-command.ts";
 import { statusCommand } from "./plugin/status-command.ts";
-import { parseDeploymentTarget, parseTarget } from "./plugin/target.ts";
+import { parseDeploymentTarget, parseTarget, parseWorkloadTarget } from "./plugin/target.ts";
 
 const globalsSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -52,7 +57,10 @@ const program = new Command("kubectl-quiesce")
 
 program
   .command("status")
-  .argument("[target]", "QuiescePolicy name, or deployment/NAME; default: every pod a policy selects")
+  .argument(
+    "[target]",
+    "QuiescePolicy name, or deployment|statefulset|daemonset/NAME; default: every pod a policy selects",
+  )
   .description("per pod: quiesce state, in-flight work, time in state and drain deadline (ETA)")
   .action(async (target: string | undefined, _opts: unknown, cmd: Command) =>
     run(async () => {
@@ -61,7 +69,9 @@ program
     }),
   );
 
-const rollout = program.command("rollout").description("start or follow a Deployment rollout and its drains");
+const rollout = program
+  .command("rollout")
+  .description("start or follow a Deployment, StatefulSet or DaemonSet rollout and its drains");
 const rolloutFlags = (c: Command) =>
   c
     .addOption(new Option("--timeout <duration>", "give up after this long (e.g. 10m)").default("10m"))
@@ -78,7 +88,7 @@ function rolloutAction(restart: boolean) {
       return await rolloutCommand(
         clients,
         {
-          name: parseDeploymentTarget(target),
+          ...parseWorkloadTarget(target),
           restart,
           follow: r.follow,
           timeoutMs: r.timeout,
@@ -93,15 +103,15 @@ function rolloutAction(restart: boolean) {
 rolloutFlags(
   rollout
     .command("restart")
-    .argument("<deployment/NAME>")
-    .description("restart a Deployment (like kubectl rollout restart) and follow its drains")
+    .argument("<TYPE/NAME>", "deployment/NAME, statefulset/NAME or daemonset/NAME")
+    .description("restart a workload (like kubectl rollout restart) and follow its drains")
     .option("--no-follow", "return once the restart is recorded"),
 ).action(rolloutAction(true));
 
 rolloutFlags(
   rollout
     .command("status")
-    .argument("<deployment/NAME>")
+    .argument("<TYPE/NAME>", "deployment/NAME, statefulset/NAME or daemonset/NAME")
     .description("follow the current rollout until it completes; non-zero if a drain timed out"),
 ).action(rolloutAction(false));
 
@@ -156,5 +166,15 @@ program
       return await waitFor(connect(g), parseDeploymentTarget(target), f.for, f.timeout, processIo());
     }),
   );
+
+addConformanceOptions(
+  program
+    .command("conformance")
+    .description(
+      "black-box checks of docs/protocol.md against a live app: one line per rule, exit 1 if a MUST fails",
+    ),
+).action(async (_opts: unknown, cmd: Command) =>
+  run(async () => await conformanceCommand(parseConformanceFlags(cmd.optsWithGlobals()), processIo())),
+);
 
 await program.parseAsync();

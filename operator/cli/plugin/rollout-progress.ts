@@ -1,18 +1,16 @@
-// Follows one Deployment's rollout from snapshots: old pods seen, drains done, drained and timed out; pure.
-import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+// Follows one workload's rollout from snapshots: old pods seen, drains done, drained and timed out; pure.
+import type { CoreV1Event, V1Pod } from "@kubernetes/client-node";
 import { isRemovalInProgress } from "../../api/drain-phases.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { formatDuration } from "./duration.ts";
 import { type PodStatusRow, podStatusRow } from "./pod-status.ts";
+import type { WorkloadState } from "./rollout-workloads.ts";
 
-const REVISION = "deployment.kubernetes.io/revision";
-const HASH = "pod-template-hash";
 export const DRAINED_EVENT = "Drained";
 export const TIMED_OUT_EVENT = "DrainTimedOut";
 
 export interface RolloutSnapshot {
-  deployment: V1Deployment;
-  replicaSets: readonly V1ReplicaSet[];
+  workload: WorkloadState;
   pods: readonly V1Pod[];
   /** Drained and DrainTimedOut Events of the namespace. */
   events: readonly CoreV1Event[];
@@ -38,32 +36,18 @@ export interface RolloutProgress {
   timedOutPods: string[];
 }
 
-/** The pod-template-hash of the Deployment's current ReplicaSet, once the controller has caught up. */
-export function currentTemplateHash(
-  deployment: V1Deployment,
-  replicaSets: readonly V1ReplicaSet[],
-): string | undefined {
-  if ((deployment.status?.observedGeneration ?? 0) < (deployment.metadata?.generation ?? 0)) return undefined;
-  const revision = deployment.metadata?.annotations?.[REVISION];
-  if (revision === undefined) return undefined;
-  const current = ownedReplicaSets(deployment, replicaSets).find(
-    (rs) => rs.metadata?.annotations?.[REVISION] === revision,
-  );
-  return current?.metadata?.labels?.[HASH];
-}
-
-export function ownedReplicaSets(deployment: V1Deployment, replicaSets: readonly V1ReplicaSet[]) {
-  const uid = deployment.metadata?.uid;
-  return replicaSets.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === uid));
-}
-
 const eventTime = (e: CoreV1Event) => {
   const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
   return t === undefined ? 0 : new Date(t).getTime();
 };
 
+/** Pods by UID (a StatefulSet's new pod has its old pod's name); by name where a UID is missing. */
+const podKey = (pod: V1Pod) => pod.metadata?.uid ?? pod.metadata?.name ?? "";
+const eventKey = (e: CoreV1Event) => e.involvedObject?.uid ?? e.involvedObject?.name ?? "";
+
 export class RolloutTracker {
   private readonly old = new Map<string, PodStatusRow>();
+  private readonly names = new Map<string, string>();
   private readonly initial: ReadonlySet<string>;
   private readonly since: number;
 
@@ -77,46 +61,41 @@ export class RolloutTracker {
   }
 
   observe(s: RolloutSnapshot): RolloutProgress {
-    const hash = currentTemplateHash(s.deployment, s.replicaSets);
+    const w = s.workload;
     const present = new Set<string>();
     const activeNow: PodStatusRow[] = [];
     for (const pod of s.pods) {
       const name = pod.metadata?.name ?? "";
-      present.add(name);
-      const isOld = hash === undefined ? this.initial.has(name) : pod.metadata?.labels?.[HASH] !== hash;
+      const key = podKey(pod);
+      present.add(key);
+      const isOld = w.isCurrent === undefined ? this.initial.has(name) : !w.isCurrent(pod);
       if (!isOld) continue;
       const row = podStatusRow(pod, s.policies, s.now);
-      this.old.set(name, row);
+      this.old.set(key, row);
+      this.names.set(key, name);
       if (isRemovalInProgress(row.state)) activeNow.push(row);
     }
-    const prefixes = ownedReplicaSets(s.deployment, s.replicaSets).map((rs) => `${rs.metadata?.name}-`);
-    const ours = (name: string) => this.old.has(name) || prefixes.some((p) => name.startsWith(p));
     const drained = new Set<string>();
     const timedOut = new Set<string>();
     for (const e of s.events) {
       const name = e.involvedObject?.name ?? "";
-      if (e.involvedObject?.kind !== "Pod" || !ours(name)) continue;
+      const key = eventKey(e);
+      if (e.involvedObject?.kind !== "Pod" || !(this.old.has(key) || w.owns(name))) continue;
       // Event timestamps have second precision.
       if (eventTime(e) < this.since - 1000) continue;
-      if (e.reason === DRAINED_EVENT) drained.add(name);
-      if (e.reason === TIMED_OUT_EVENT) timedOut.add(name);
+      this.names.set(key, name);
+      if (e.reason === DRAINED_EVENT) drained.add(key);
+      if (e.reason === TIMED_OUT_EVENT) timedOut.add(key);
     }
     const all = new Set([...this.old.keys(), ...drained, ...timedOut]);
-    const done = [...all].filter((n) => !present.has(n)).length;
-    const desired = s.deployment.spec?.replicas ?? 1;
-    const st = s.deployment.status;
-    const oldLeft = [...this.old.keys()].some((n) => present.has(n));
-    const complete =
-      hash !== undefined &&
-      (st?.updatedReplicas ?? 0) === desired &&
-      (st?.replicas ?? 0) === desired &&
-      (st?.availableReplicas ?? 0) === desired &&
-      !oldLeft;
+    const done = [...all].filter((k) => !present.has(k)).length;
+    const oldLeft = [...this.old.keys()].some((k) => present.has(k));
+    const nameOf = (k: string) => this.names.get(k) ?? k;
     return {
-      desired,
-      updated: st?.updatedReplicas ?? 0,
-      available: st?.availableReplicas ?? 0,
-      complete,
+      desired: w.desired,
+      updated: w.updated,
+      available: w.available,
+      complete: w.finished && !oldLeft,
       drains: {
         total: all.size,
         done,
@@ -124,7 +103,7 @@ export class RolloutTracker {
         timedOut: timedOut.size,
         active: activeNow.sort((a, b) => a.pod.localeCompare(b.pod)),
       },
-      timedOutPods: [...timedOut].sort(),
+      timedOutPods: [...timedOut].map(nameOf).sort(),
     };
   }
 }
@@ -136,10 +115,10 @@ export function progressBar(done: number, total: number, width = 20): string {
 }
 
 /** One status line; `active` lists the pods being drained with phase, in flight and time in state. */
-export function renderProgress(name: string, p: RolloutProgress): string {
+export function renderProgress(target: string, p: RolloutProgress): string {
   const d = p.drains;
   const head =
-    `deployment/${name} ${progressBar(d.done, d.total)} drains ${d.done}/${d.total} done ` +
+    `${target} ${progressBar(d.done, d.total)} drains ${d.done}/${d.total} done ` +
     `(${d.drained} drained, ${d.timedOut} timed out), updated ${p.updated}/${p.desired}, available ${p.available}/${p.desired}`;
   const active = d.active.map((r) => {
     const parts: string[] = [r.state];

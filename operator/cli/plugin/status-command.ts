@@ -1,4 +1,4 @@
-// `kubectl quiesce status [POLICY | deployment/NAME]`: one row per pod with its quiesce state.
+// `kubectl quiesce status [POLICY | deployment|statefulset|daemonset/NAME]`: one row per pod with its quiesce state.
 import type { V1Pod } from "@kubernetes/client-node";
 import { selectorMatches } from "../../api/label-selector.ts";
 import { ANNOTATIONS } from "../../api/pod-annotations.ts";
@@ -6,8 +6,9 @@ import { selectingPolicies } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { formatDuration } from "./duration.ts";
 import type { PluginIo } from "./io.ts";
-import { describeApiError, listPods, listPolicies, type PluginClients, selectorString } from "./kube.ts";
+import { describeApiError, listPods, listPolicies, type PluginClients } from "./kube.ts";
 import { type PodStatusRow, podStatusRows } from "./pod-status.ts";
+import { readWorkload } from "./rollout-targets.ts";
 import { type OutputFormat, renderObject, renderTable } from "./table.ts";
 import type { Target } from "./target.ts";
 
@@ -24,12 +25,9 @@ async function select(c: PluginClients, target: Target): Promise<Selection> {
   const policies = await listPolicies(c, ns).catch((e: unknown) => {
     throw new Error(describeApiError(`listing QuiescePolicies in ${scope}`, e));
   });
-  if (target.kind === "deployment") {
-    const namespace = c.namespace;
-    const d = await c.apps.readNamespacedDeployment({ name: target.name, namespace }).catch((e: unknown) => {
-      throw new Error(describeApiError(`reading deployment ${namespace}/${target.name}`, e));
-    });
-    const pods = await listPods(c, namespace, selectorString(d.spec?.selector ?? {}));
+  if (target.kind === "deployment" || target.kind === "statefulset" || target.kind === "daemonset") {
+    const { selector } = await readWorkload(c, target.kind, target.name);
+    const pods = await listPods(c, c.namespace, selector);
     return { pods, policies, scope };
   }
   const pods = await listPods(c, ns).catch((e: unknown) => {

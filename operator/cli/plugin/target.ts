@@ -1,12 +1,13 @@
-// The plugin's TYPE/NAME arguments: `deployment/web` (also deploy/, deployments/) or a bare QuiescePolicy name.
+// The plugin's TYPE/NAME arguments: `deployment/web` (also deploy/, deployments/), `statefulset/web` (sts/),
+// `daemonset/web` (ds/), or a bare QuiescePolicy name.
 
-export type Target =
-  | { kind: "deployment"; name: string }
-  | { kind: "policy"; name: string }
-  | { kind: "all" };
+export type WorkloadTarget = { kind: "deployment" | "statefulset" | "daemonset"; name: string };
+export type Target = WorkloadTarget | { kind: "policy"; name: string } | { kind: "all" };
 
 const NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 const DEPLOYMENT = new Set(["deployment", "deployments", "deploy", "deployment.apps", "deployments.apps"]);
+const STATEFULSET = new Set(["statefulset", "statefulsets", "sts", "statefulset.apps", "statefulsets.apps"]);
+const DAEMONSET = new Set(["daemonset", "daemonsets", "ds", "daemonset.apps", "daemonsets.apps"]);
 const POLICY = new Set(["quiescepolicy", "quiescepolicies", "qp", "quiescepolicy.quiesce.dev"]);
 
 function checkName(name: string, arg: string): string {
@@ -22,10 +23,21 @@ export function parseTarget(arg: string | undefined): Target {
   const type = arg.slice(0, slash).toLowerCase();
   const name = checkName(arg.slice(slash + 1), arg);
   if (DEPLOYMENT.has(type)) return { kind: "deployment", name };
+  if (STATEFULSET.has(type)) return { kind: "statefulset", name };
+  if (DAEMONSET.has(type)) return { kind: "daemonset", name };
   if (POLICY.has(type)) return { kind: "policy", name };
   throw new Error(
-    `unsupported resource type "${type}" in "${arg}": use deployment/NAME or a QuiescePolicy name`,
+    `unsupported resource type "${type}" in "${arg}": use deployment/NAME, statefulset/NAME, daemonset/NAME or a QuiescePolicy name`,
   );
+}
+
+/** Rollout commands take a Deployment, StatefulSet or DaemonSet. */
+export function parseWorkloadTarget(arg: string): WorkloadTarget {
+  const target = parseTarget(arg);
+  if (target.kind === "policy" || target.kind === "all") {
+    throw new Error(`expected deployment/NAME, statefulset/NAME or daemonset/NAME, got "${arg}"`);
+  }
+  return target;
 }
 
 /** Rollout commands take only a Deployment. */

@@ -10,9 +10,18 @@ import {
   RolloutTracker,
   renderProgress,
 } from "../../../operator/cli/plugin/rollout-progress.ts";
+import {
+  daemonSetState,
+  deploymentState,
+  statefulSetState,
+} from "../../../operator/cli/plugin/rollout-workloads.ts";
 import { renderStatusTable } from "../../../operator/cli/plugin/status-command.ts";
 import { renderTable } from "../../../operator/cli/plugin/table.ts";
-import { parseDeploymentTarget, parseTarget } from "../../../operator/cli/plugin/target.ts";
+import {
+  parseDeploymentTarget,
+  parseTarget,
+  parseWorkloadTarget,
+} from "../../../operator/cli/plugin/target.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -43,13 +52,19 @@ function pod(name: string, annotations: Record<string, string> = {}, hash = "old
 }
 
 describe("targets", () => {
-  it("parses deployment/NAME, policy names and rejects other types", () => {
+  it("parses deployment, statefulset and daemonset targets, policy names, and rejects other types", () => {
     expect(parseTarget(undefined)).toEqual({ kind: "all" });
     expect(parseTarget("deploy/web")).toEqual({ kind: "deployment", name: "web" });
     expect(parseTarget("deployments.apps/web")).toEqual({ kind: "deployment", name: "web" });
     expect(parseTarget("web")).toEqual({ kind: "policy", name: "web" });
     expect(parseTarget("qp/web")).toEqual({ kind: "policy", name: "web" });
-    expect(() => parseTarget("statefulset/db")).toThrow(/unsupported resource type "statefulset"/);
+    expect(parseTarget("sts/db")).toEqual({ kind: "statefulset", name: "db" });
+    expect(parseTarget("daemonsets.apps/proxy")).toEqual({ kind: "daemonset", name: "proxy" });
+    expect(() => parseTarget("job/db")).toThrow(/unsupported resource type "job"/);
+    expect(parseWorkloadTarget("statefulset/db")).toEqual({ kind: "statefulset", name: "db" });
+    expect(() => parseWorkloadTarget("web")).toThrow(
+      /expected deployment\/NAME, statefulset\/NAME or daemonset/,
+    );
     expect(() => parseTarget("deployment/Bad_Name")).toThrow(/invalid name/);
     expect(() => parseDeploymentTarget("web")).toThrow(/expected deployment\/NAME/);
   });
@@ -227,8 +242,7 @@ describe("rollout progress", () => {
     const tracker = new RolloutTracker(T0, ["web-old-a", "web-old-b"]);
     // The controller has not seen the restart yet: the pods at restart are the old ones.
     let p = tracker.observe({
-      deployment: deployment(2, 1, "1"),
-      replicaSets: [rs("old", "1")],
+      workload: deploymentState(deployment(2, 1, "1"), [rs("old", "1")]),
       pods: [pod("web-old-a"), pod("web-old-b")],
       events: [],
       policies: [policy],
@@ -244,8 +258,10 @@ describe("rollout progress", () => {
       "quiesce.dev/phase-entered-at": iso(T0 + 2000),
     });
     p = tracker.observe({
-      deployment: deployment(2, 2, "2", { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }),
-      replicaSets: [rs("old", "1"), rs("new", "2")],
+      workload: deploymentState(
+        deployment(2, 2, "2", { updatedReplicas: 2, replicas: 3, availableReplicas: 2 }),
+        [rs("old", "1"), rs("new", "2")],
+      ),
       pods: [draining, pod("web-new-1", {}, "new"), pod("web-new-2", {}, "new")],
       events: [event("web-old-b", "DrainTimedOut", T0 + 4000), event("web-old-z", "Drained", T0 - 60_000)],
       policies: [policy],
@@ -254,13 +270,15 @@ describe("rollout progress", () => {
     expect(p.complete).toBe(false);
     expect(p.drains).toMatchObject({ total: 2, done: 1, drained: 0, timedOut: 1 });
     expect(p.drains.active.map((r) => r.pod)).toEqual(["web-old-a"]);
-    expect(renderProgress("web", p)).toBe(
+    expect(renderProgress("deployment/web", p)).toBe(
       "deployment/web [##########----------] drains 1/2 done (0 drained, 1 timed out), updated 2/2, available 2/2; " +
         "draining: web-old-a Draining, 2 in flight, 3s, timeout in 1m56s",
     );
     p = tracker.observe({
-      deployment: deployment(2, 2, "2", { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }),
-      replicaSets: [rs("old", "1"), rs("new", "2")],
+      workload: deploymentState(
+        deployment(2, 2, "2", { updatedReplicas: 2, replicas: 2, availableReplicas: 2 }),
+        [rs("old", "1"), rs("new", "2")],
+      ),
       pods: [pod("web-new-1", {}, "new"), pod("web-new-2", {}, "new")],
       events: [event("web-old-b", "DrainTimedOut", T0 + 4000), event("web-old-a", "Drained", T0 + 9000)],
       policies: [policy],
@@ -275,5 +293,106 @@ describe("rollout progress", () => {
     expect(progressBar(0, 0, 4)).toBe("[----]");
     expect(progressBar(1, 2, 4)).toBe("[##--]");
     expect(progressBar(5, 4, 4)).toBe("[####]");
+  });
+});
+
+describe("rollouts of StatefulSets and DaemonSets", () => {
+  const T = Date.UTC(2026, 0, 1);
+  const stsPod = (name: string, revision: string, uid: string): V1Pod => ({
+    metadata: { name, uid, namespace: "ns", labels: { app: "db", "controller-revision-hash": revision } },
+    status: { conditions: [{ type: "Ready", status: "True" }] },
+  });
+  const sts = (o: { update: string; current: string; updated: number; ready: number; partition?: number }) =>
+    statefulSetState({
+      metadata: { name: "db", generation: 2 },
+      spec: {
+        replicas: 3,
+        selector: {},
+        serviceName: "db",
+        template: {},
+        updateStrategy: { rollingUpdate: { partition: o.partition ?? 0 } },
+      },
+      status: {
+        replicas: 3,
+        observedGeneration: 2,
+        updateRevision: o.update,
+        currentRevision: o.current,
+        updatedReplicas: o.updated,
+        readyReplicas: o.ready,
+        availableReplicas: o.ready,
+      },
+    });
+
+  it("counts a StatefulSet pod replaced under the same name as done, by UID", () => {
+    const tracker = new RolloutTracker(T);
+    let p = tracker.observe({
+      workload: sts({ update: "db-2", current: "db-1", updated: 0, ready: 3 }),
+      pods: [stsPod("db-0", "db-1", "a0"), stsPod("db-1", "db-1", "a1"), stsPod("db-2", "db-1", "a2")],
+      events: [],
+      policies: [],
+      now: T + 1000,
+    });
+    expect(p.drains).toMatchObject({ total: 3, done: 0 });
+    // db-2 is back with the new revision and a new UID; its old incarnation drained.
+    const drained: CoreV1Event = {
+      metadata: {},
+      involvedObject: { kind: "Pod", name: "db-2", uid: "a2" },
+      reason: "Drained",
+      lastTimestamp: new Date(T + 5000),
+    };
+    p = tracker.observe({
+      workload: sts({ update: "db-2", current: "db-1", updated: 1, ready: 3 }),
+      pods: [stsPod("db-0", "db-1", "a0"), stsPod("db-1", "db-1", "a1"), stsPod("db-2", "db-2", "b2")],
+      events: [drained],
+      policies: [],
+      now: T + 6000,
+    });
+    expect(p.drains).toMatchObject({ total: 3, done: 1, drained: 1 });
+    expect(p.complete).toBe(false);
+    p = tracker.observe({
+      workload: sts({ update: "db-2", current: "db-2", updated: 3, ready: 3 }),
+      pods: [stsPod("db-0", "db-2", "b0"), stsPod("db-1", "db-2", "b1"), stsPod("db-2", "db-2", "b2")],
+      events: [drained],
+      policies: [],
+      now: T + 20_000,
+    });
+    expect(p.complete).toBe(true);
+    expect(p.drains).toMatchObject({ total: 3, done: 3 });
+  });
+
+  it("a partitioned StatefulSet is rolled out once the pods above the partition are updated", () => {
+    const w = sts({ update: "db-2", current: "db-1", updated: 1, ready: 3, partition: 2 });
+    expect(w.finished).toBe(true);
+    expect(w.owns("db-7")).toBe(true);
+    expect(w.owns("dbx-1")).toBe(false);
+  });
+
+  it("a DaemonSet's current pods carry its newest ControllerRevision's hash", () => {
+    const revision = (n: number, hash: string) => ({
+      revision: n,
+      metadata: {
+        name: `proxy-${hash}`,
+        labels: { "controller-revision-hash": hash },
+        ownerReferences: [{ uid: "ds", apiVersion: "apps/v1", kind: "DaemonSet", name: "proxy" }],
+      },
+    });
+    const w = daemonSetState(
+      {
+        metadata: { name: "proxy", uid: "ds", generation: 3 },
+        status: {
+          observedGeneration: 3,
+          desiredNumberScheduled: 2,
+          currentNumberScheduled: 2,
+          numberMisscheduled: 0,
+          numberReady: 2,
+          updatedNumberScheduled: 2,
+          numberAvailable: 2,
+        },
+      },
+      [revision(1, "aaa"), revision(2, "bbb")],
+    );
+    expect(w.finished).toBe(true);
+    expect(w.isCurrent?.(stsPod("proxy-x", "bbb", "u1"))).toBe(true);
+    expect(w.isCurrent?.(stsPod("proxy-y", "aaa", "u2"))).toBe(false);
   });
 });

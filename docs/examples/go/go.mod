@@ -1,0 +1,3 @@
+module example.com/quiesce-reference
+
+go 1.22
