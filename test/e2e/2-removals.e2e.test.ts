@@ -3,6 +3,7 @@
 import { PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
+import { restartWorkload, waitWorkloadRolledOut } from "../scenarios/workload-kinds.ts";
 import { isReady, listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
 import { expectDrained } from "./support/events.ts";
 import { kubectl } from "./support/kubectl.ts";
@@ -40,6 +41,33 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     const after = await listPods(apis, ns, "web");
     expect(after.some((p) => pods.some((b) => nameOf(b) === nameOf(p)))).toBe(false);
     await expectDrained(apis, ns, pods, 30_000);
+  });
+
+  it("a StatefulSet rolling update (OrderedReady) with a policy loses nothing; every old pod is drained", async () => {
+    const ns = await namespace("e2e-sts");
+    const { pods, load } = await webUnderLoad(apis, ns, {
+      replicas: 3,
+      policy: webPolicy(),
+      kind: "StatefulSet",
+    });
+    const started = Date.now();
+    await restartWorkload(apis, "StatefulSet", ns, "web");
+    await waitWorkloadRolledOut(apis, "StatefulSet", ns, "web", 300_000);
+    const seconds = (Date.now() - started) / 1000;
+    const tally = await load.stop();
+    report("statefulset rolling update with policy", {
+      sent: tally.sent,
+      retried: tally.retriedOnClosedConnection,
+      failed: tally.failed,
+      seconds,
+      reasons: tally.failuresByReason,
+    });
+    expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
+    expect(tally.ok).toBeGreaterThan(100);
+    // The pods keep their names: every name has a Drained Event for its old incarnation.
+    await expectDrained(apis, ns, pods, 30_000);
+    const after = await listPods(apis, ns, "web");
+    expect(after.every((p) => !pods.some((b) => b.metadata?.uid === p.metadata?.uid))).toBe(true);
   });
 
   it("the same rollout without a policy loses requests (the load can fail)", async () => {

@@ -1,6 +1,7 @@
 // Faults and operations around the operator itself during rollouts under load: its leader pod deleted, a helm
-// upgrade to a new image, and `kubectl drain` of the worker node (which moves operator and app pods alike).
-import type { V1Pod } from "@kubernetes/client-node";
+// upgrade to a new image, and `kubectl drain` of the worker node under a PodDisruptionBudget (which moves operator
+// and app pods alike).
+import { PolicyV1Api, type V1Pod } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
 import { listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
@@ -86,9 +87,16 @@ describe("e2e: the operator disrupted mid-rollout", () => {
     await expectDrained(apis, ns, pods, 60_000);
   });
 
-  it("kubectl drain of the worker node drains its app pods one by one, losing nothing", async () => {
+  it("kubectl drain of the worker node under a PodDisruptionBudget drains its app pods one by one, losing nothing", async () => {
     const ns = await namespace("e2e-node-drain");
     const { load } = await webUnderLoad(apis, ns, { replicas: 4, policy: webPolicy() });
+    await kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({
+      namespace: ns,
+      body: {
+        metadata: { name: "web" },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { app: "web" } } },
+      },
+    });
     const controlPlane = await controlPlaneNode(apis);
     const nodes = await apis.core.listNode();
     const worker = nodes.items.map((n) => n.metadata?.name ?? "").find((n) => n !== controlPlane);

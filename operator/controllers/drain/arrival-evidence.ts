@@ -5,8 +5,12 @@ import { arrivalRate, type EvidenceIssue, NO_ARRIVAL_EVIDENCE } from "../../api/
 import type { ProbeResult } from "./observation.ts";
 import { type DrainEvent, event } from "./step-result.ts";
 
-/** How many mean inter-arrival times the counter must stand still: a Poisson stream is quiet that long ~5% of the time. */
-export const QUIET_INTER_ARRIVALS = 3;
+/**
+ * How many mean inter-arrival times the counter must stand still. A Poisson stream is quiet that long after 0.7% of
+ * its arrivals (3 times: 5%); closed-loop clients busy with long requests, and pooled connections a load balancer
+ * still pins to the pod, make lulls far likelier than that, and each false quiet quiesces a pod into live traffic.
+ */
+export const QUIET_INTER_ARRIVALS = 5;
 /** A rise faster than this per second is no count of requests but a jump (a counter restarted from another base). */
 export const MAX_ARRIVALS_PER_SECOND = 1_000_000;
 

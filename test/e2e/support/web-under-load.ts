@@ -3,6 +3,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { QuiescePolicySpecInput } from "../../../operator/api/quiesce-policy.ts";
 import { samplePolicySpec } from "../../scenarios/manifests.ts";
+import { createStatefulSetApp } from "../../scenarios/workload-kinds.ts";
 import { type Apis, createApp, createPolicy } from "../../scenarios/workloads.ts";
 import { type LoadPod, startLoadPod, waitForAnswers } from "./load-pod.ts";
 
@@ -30,21 +31,14 @@ export interface WebUnderLoad {
 export async function webUnderLoad(
   apis: Apis,
   namespace: string,
-  o: { replicas: number; policy: QuiescePolicySpecInput | null },
+  o: { replicas: number; policy: QuiescePolicySpecInput | null; kind?: "Deployment" | "StatefulSet" },
 ): Promise<WebUnderLoad> {
   if (o.policy) await createPolicy(apis, "web", namespace, o.policy);
-  const pods = await createApp(
-    apis,
-    {
-      name: "web",
-      namespace,
-      replicas: o.replicas,
-      grace: WEB_GRACE_SECONDS,
-      maxSurge: 1,
-      maxUnavailable: 0,
-    },
-    180_000,
-  );
+  const app = { name: "web", namespace, replicas: o.replicas, grace: WEB_GRACE_SECONDS };
+  const pods =
+    o.kind === "StatefulSet"
+      ? await createStatefulSetApp(apis, app, 180_000)
+      : await createApp(apis, { ...app, maxSurge: 1, maxUnavailable: 0 }, 180_000);
   const load = await startLoadPod(apis, {
     namespace,
     service: "web",

@@ -63,12 +63,15 @@ describe("drain state machine: paths", () => {
     expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 500 });
     r = reconcile(r.state, p, T0 + 2000, ok(4, 503));
     expect(r.state).toMatchObject({ phase: "Settling", lastAccepted: 503 });
+    // 3 requests a second: quiet means 5 mean inter-arrival times (1.67 s), not just one poll.
     r = reconcile(r.state, p, T0 + 3000, ok(4, 503));
+    expect(r.state.phase).toBe("Settling");
+    r = reconcile(r.state, p, T0 + 3667, ok(4, 503));
     expect(r.state.phase).toBe("Quiescing");
     expect(requeueMs(r)).toBe(0);
 
     expect(nextProbe(r.state, p)).toEqual("quiesce");
-    r = reconcile(r.state, p, T0 + 3010, ok(3, 503));
+    r = reconcile(r.state, p, T0 + 3677, ok(3, 503));
     expect(r.state).toMatchObject({ phase: "Draining", inFlight: 3 });
     expect(removes(r)).toBe(false);
     r = reconcile(r.state, p, T0 + 4010, ok(1, 503));
