@@ -25,6 +25,8 @@ export const DEFAULTS = {
   injectPreStop: false,
   maxConcurrent: 1,
   minServing: 1,
+  preferIdle: false,
+  scaleInPollIntervalSeconds: 10,
 } as const;
 
 /**
@@ -191,12 +193,27 @@ export const budgetSchema = z
   .prefault({});
 export type Budget = z.infer<typeof budgetSchema>;
 
+export const scaleInSchema = z
+  .object({
+    preferIdle: z.boolean().default(DEFAULTS.preferIdle).meta({
+      description:
+        "Keep the controller.kubernetes.io/pod-deletion-cost annotation of each serving pod in step with its in-flight work (polled from the quiesce endpoint; needs endpoint), so a ReplicaSet scale-in removes the pods with the least work first. Turning it off removes the costs the operator wrote.",
+    }),
+    pollIntervalSeconds: z.int().min(1).max(3600).default(DEFAULTS.scaleInPollIntervalSeconds).meta({
+      description:
+        "Interval between in-flight polls of each serving pod while preferIdle is on. The cost is written only when the pod's bucket (0 idle, else floor(log2(inFlight)) + 1) changes.",
+    }),
+  })
+  .prefault({});
+export type ScaleIn = z.infer<typeof scaleInSchema>;
+
 export const quiescePolicySpecSchema = z.object({
   selector: labelSelectorSchema,
   mode: z.enum(["Enforce", "DryRun"]).default(DEFAULTS.mode),
   endpoint: endpointSchema.optional(),
   drain: drainSchema,
   budget: budgetSchema,
+  scaleIn: scaleInSchema,
 });
 export type QuiescePolicySpec = z.infer<typeof quiescePolicySpecSchema>;
 export type QuiescePolicySpecInput = z.input<typeof quiescePolicySpecSchema>;

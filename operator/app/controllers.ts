@@ -1,4 +1,4 @@
-// The leader's controllers: drain, policy status and maintenance, each with its queue and what wakes it.
+// The leader's controllers: drain, policy status, maintenance and scale-in, each with its queue and what wakes it.
 import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { ObjectKey } from "../api/object-key.ts";
 import { drainTriggers } from "../controllers/drain/drain-triggers.ts";
@@ -7,6 +7,8 @@ import { MaintenanceController } from "../controllers/maintenance/maintenance-co
 import { maintenanceTriggers } from "../controllers/maintenance/maintenance-triggers.ts";
 import { PolicyController } from "../controllers/policy/policy-controller.ts";
 import { policyTriggers } from "../controllers/policy/policy-triggers.ts";
+import { ScaleInController } from "../controllers/scale-in/scale-in-controller.ts";
+import { scaleInTriggers } from "../controllers/scale-in/scale-in-triggers.ts";
 import { lookupsFrom } from "../controllers/workloads/workload.ts";
 import type { ClusterCache } from "../kube/cache.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -37,13 +39,14 @@ export function buildControllers(deps: {
   onWrite: (verb: string, resource: string) => void;
 }): Controllers {
   const { cache, pods, events, metrics, logger } = deps;
+  const tokens = secretTokenSource(deps.core);
   const policyController = new PolicyController({
     ...{ cache, custom: deps.custom, logger, now: () => new Date() },
     onWrite: () => deps.onWrite("patch", "quiescepolicies/status"),
   });
   const policyQueue = controllerQueue("policy", policyController.reconcile, 2, metrics, logger);
   const podController = new PodController({
-    ...{ cache, pods, events, tokens: secretTokenSource(deps.core), metrics, logger },
+    ...{ cache, pods, events, tokens, metrics, logger },
     now: () => Date.now(),
     onOutcome: (policy, ending) => {
       policyController.recordOutcome(policy, ending);
@@ -68,18 +71,27 @@ export function buildControllers(deps: {
     metrics,
     logger,
   );
+  // Each pod's polls are its policy's scaleIn interval: pod events (often our own writes) do not run them early.
+  const scaleIn = new ScaleInController({ cache, pods, tokens, metrics, logger });
+  const scaleInQueue = controllerQueue("scale-in", scaleIn.reconcile, 8, metrics, logger, {
+    holdRequeues: true,
+  });
   // Registered in this order, so a pod event reaches its drain first.
   const drainWatch = drainTriggers(cache, drains);
   const policyWatch = policyTriggers(cache, policyQueue);
   const maintenanceWatch = maintenanceTriggers(cache, maintenanceQueue);
-  for (const t of [drainWatch, policyWatch, maintenanceWatch]) t.watch();
-  const queues = [podQueue, policyQueue, maintenanceQueue];
+  const scaleInWatch = scaleInTriggers(cache, {
+    add: (key) => scaleInQueue.add(key),
+    wake: (key) => scaleInQueue.wake(key),
+  });
+  for (const t of [drainWatch, policyWatch, maintenanceWatch, scaleInWatch]) t.watch();
+  const queues = [podQueue, policyQueue, maintenanceQueue, scaleInQueue];
   return {
     queues,
     enqueueDrain: drains.add,
     start() {
       for (const q of queues) q.start();
-      for (const t of [maintenanceWatch, drainWatch, policyWatch]) t.resync();
+      for (const t of [maintenanceWatch, drainWatch, policyWatch, scaleInWatch]) t.resync();
     },
   };
 }

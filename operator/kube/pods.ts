@@ -16,12 +16,16 @@ export interface PodWriter {
     reason: string,
     message: string,
   ): Promise<V1Pod | undefined>;
-  /** Sets annotations (null removes one); guarded by the pod's UID so a replacement pod is never touched. */
+  /**
+   * Sets annotations (null removes one); guarded by the pod's UID so a replacement pod is never touched, and with
+   * `resourceVersion` only if the pod has not changed since that version (else undefined, like a replacement).
+   */
   annotate(
     namespace: string,
     name: string,
     uid: string,
     annotations: Record<string, string | null>,
+    resourceVersion?: string,
   ): Promise<V1Pod | undefined>;
   remove(namespace: string, name: string, uid: string, how: "delete" | "evict"): Promise<RemovalResult>;
 }
@@ -54,13 +58,13 @@ export function podWriter(
         throw error;
       }
     },
-    async annotate(namespace, name, uid, annotations) {
+    async annotate(namespace, name, uid, annotations, resourceVersion) {
       onWrite("patch", "pods");
-      const body = { metadata: { uid, annotations } };
+      const body = { metadata: { uid, annotations, ...(resourceVersion ? { resourceVersion } : {}) } };
       try {
         return await core.patchNamespacedPod({ name, namespace, body }, merge);
       } catch (error) {
-        // 409: the UID in the patch no longer matches, so this is a replacement pod, not ours.
+        // 409: the UID in the patch no longer matches (a replacement pod, not ours), or the resourceVersion.
         if (isNotFound(error) || isConflict(error)) return undefined;
         throw error;
       }

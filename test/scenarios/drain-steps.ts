@@ -155,6 +155,15 @@ export async function readPolicy(apis: Apis, namespace: string, name: string): P
 }
 
 const strategic = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
+const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/** A JSON merge patch of a QuiescePolicy (`kubectl patch qp --type merge`). */
+export async function patchPolicy(apis: Apis, namespace: string, name: string, body: object) {
+  await apis.custom.patchNamespacedCustomObject(
+    { group: GROUP, version: VERSION, plural: PLURAL, namespace, name, body },
+    merge,
+  );
+}
 
 export async function scaleDeployment(apis: Apis, namespace: string, name: string, replicas: number) {
   await apis.apps.patchNamespacedDeployment({ namespace, name, body: { spec: { replicas } } }, strategic);
@@ -206,10 +215,17 @@ export async function appStatus(
 
 /** Holds a request on the pod and waits until the app counts it in flight. */
 export async function holdWork(podIP: string, ms: number): Promise<HeldRequest> {
-  const held = holdRequest(podIP, `/work?ms=${ms}`);
-  await waitFor(async () => (await appStatus(podIP)).inFlight >= 1, {
+  const [held] = await holdWorks(podIP, ms, 1);
+  if (held === undefined) throw new Error("no request held");
+  return held;
+}
+
+/** Holds `count` requests on the pod and waits until the app counts at least that many in flight. */
+export async function holdWorks(podIP: string, ms: number, count: number): Promise<HeldRequest[]> {
+  const held = Array.from({ length: count }, () => holdRequest(podIP, `/work?ms=${ms}`));
+  await waitFor(async () => (await appStatus(podIP)).inFlight >= count, {
     timeoutMs: 10_000,
-    what: `a /work request in flight on ${podIP}`,
+    what: `${count} /work request(s) in flight on ${podIP}`,
   });
   return held;
 }

@@ -180,6 +180,7 @@ describe("generated CRD", () => {
         budget: {},
       },
       { selector: { matchLabels: { a: "b" } }, drain: { timeoutSeconds: 60 }, budget: { minServing: 3 } },
+      { selector: { matchLabels: { a: "b" } }, drain: { timeoutSeconds: 60 }, scaleIn: { preferIdle: true } },
     ]) {
       const zod = parsePolicySpec(input);
       expect(zod.ok).toBe(true);

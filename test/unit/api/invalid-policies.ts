@@ -185,4 +185,11 @@ export const INVALID_POLICIES: InvalidPolicyCase[] = [
     message: "Too small",
     apiServer: "spec.budget.minServing in body should be greater than or equal to 0",
   },
+  {
+    name: "scaleIn pollIntervalSeconds 0",
+    spec: { selector, drain, scaleIn: { preferIdle: true, pollIntervalSeconds: 0 } },
+    path: "scaleIn.pollIntervalSeconds",
+    message: "Too small",
+    apiServer: "spec.scaleIn.pollIntervalSeconds in body should be greater than or equal to 1",
+  },
 ];

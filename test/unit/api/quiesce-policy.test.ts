@@ -23,8 +23,18 @@ describe("QuiescePolicy spec", () => {
           injectPreStop: false,
         },
         budget: { maxConcurrent: 1, minServing: 1 },
+        scaleIn: { preferIdle: false, pollIntervalSeconds: 10 },
       },
     });
+  });
+
+  it.each([0, 3601, 1.5])("rejects scaleIn.pollIntervalSeconds %s", (pollIntervalSeconds) => {
+    const spec = {
+      selector: { matchLabels: { a: "b" } },
+      drain: { timeoutSeconds: 60 },
+      scaleIn: { preferIdle: true, pollIntervalSeconds },
+    };
+    expect(parsePolicySpec(spec)).toMatchObject({ ok: false, errors: [expect.stringContaining("scaleIn")] });
   });
 
   it("accepts the DESIGN example and fills endpoint defaults", () => {

@@ -22,6 +22,7 @@ const policy = (name: string, app = "web"): QuiescePolicy => ({
       injectPreStop: false,
     },
     budget: { maxConcurrent: 1, minServing: 1 },
+    scaleIn: { preferIdle: false, pollIntervalSeconds: 10 },
   },
 });
 

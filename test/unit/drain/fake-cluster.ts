@@ -87,26 +87,36 @@ export class FakePodWriter implements PodWriter {
     this.gone.add(objectKey(namespace, name));
   }
 
-  private update(namespace: string, name: string, uid: string | undefined, change: (p: V1Pod) => void) {
+  private update(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    change: (p: V1Pod) => void,
+    resourceVersion?: string,
+  ) {
     const current = this.pods.get(namespace, name);
     if (current === undefined || this.gone.has(objectKey(namespace, name))) return undefined;
     if (uid !== undefined && current.metadata?.uid !== uid) return undefined;
+    // A write made against an older version is a conflict (409), as on the API server.
+    if (resourceVersion !== undefined && current.metadata?.resourceVersion !== resourceVersion)
+      return undefined;
     change(current);
     current.metadata = { ...current.metadata, resourceVersion: String(++this.version) };
     this.pods.put(current);
     return structuredClone(current);
   }
 
-  annotate: PodWriter["annotate"] = async (namespace, name, uid, annotations) => {
+  annotate: PodWriter["annotate"] = async (namespace, name, uid, annotations, resourceVersion) => {
     this.journal.add(`annotate:${annotations[ANNOTATIONS.state] ?? "-"}`);
-    return this.update(namespace, name, uid, (p) => {
+    const merge = (p: V1Pod) => {
       const merged: Record<string, string> = { ...p.metadata?.annotations };
       for (const [k, v] of Object.entries(annotations)) {
         if (v === null) delete merged[k];
         else merged[k] = v;
       }
       p.metadata = { ...p.metadata, annotations: merged };
-    });
+    };
+    return this.update(namespace, name, uid, merge, resourceVersion);
   };
 
   setCondition: PodWriter["setCondition"] = async (namespace, name, type, status, reason, message) => {

@@ -83,6 +83,7 @@ describe("mutatePod: readiness gate", () => {
           injectPreStop: true,
         },
         budget: { maxConcurrent: 1, minServing: 1 },
+        scaleIn: { preferIdle: false, pollIntervalSeconds: 10 },
       },
     };
     expect(mutatePod(newPod(), [qp]).patch).toHaveLength(2);

@@ -29,6 +29,7 @@ describe("view types", () => {
           injectPreStop: false,
         },
         budget: { maxConcurrent: 1, minServing: 1 },
+        scaleIn: { preferIdle: false, pollIntervalSeconds: 10 },
       },
     };
     const view: PodView = pod;
