@@ -6,20 +6,15 @@ import { keyOf, type ObjectKey, objectKey } from "../api/object-key.ts";
 import { backoffDelay, jitter } from "../runtime/backoff.ts";
 import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
 import { statusCodeOf } from "./api-errors.ts";
+import { StallDetector } from "./stall-detector.ts";
+import { resourceVersionOf, type WatchFn, type WatchQuery } from "./watch-probe.ts";
+
+export type { WatchFn, WatchQuery } from "./watch-probe.ts";
 
 export interface ListResult<T> {
   items: T[];
   resourceVersion: string;
 }
-
-export type WatchQuery = Record<string, string | number | boolean>;
-
-/** Starts a watch; its events and its end (an error, or undefined when the server closed it) come through the callbacks. */
-export type WatchFn = (
-  query: WatchQuery,
-  onEvent: (type: string, raw: unknown) => void,
-  onDone: (error: unknown) => void,
-) => Promise<{ abort(): void }>;
 
 /** Watches a collection path, e.g. `/api/v1/pods` or `/apis/quiesce.dev/v1alpha1/quiescepolicies`. */
 export function watchPath(kubeConfig: KubeConfig, path: string): WatchFn {
@@ -34,10 +29,13 @@ export interface InformerOptions<T extends KubernetesObject> {
   decode: (raw: unknown) => T | undefined;
   logger: Logger;
   labelSelector?: string;
-  /** Server-side watch timeout; the server then ends the watch and we resume from the last resourceVersion. */
-  watchTimeoutSeconds?: number;
-  /** No bytes (events or bookmarks) for this long means the watch is stuck: restart it. */
-  stallMs?: number;
+  /**
+   * Server-side watch timeout, at random between this and twice this per watch (client-go's reflector: 5 min); the
+   * server then ends the watch and we resume from the last resourceVersion.
+   */
+  minWatchTimeoutSeconds?: number;
+  /** A watch stream that stops delivering is restarted within this (default 30 s): see stall-detector.ts. */
+  stallTimeoutMs?: number;
   /** Cap of the restart backoff (default 2 s). */
   maxBackoffMs?: number;
   onRestart?: (reason: string) => void;
@@ -59,6 +57,7 @@ export class Informer<T extends KubernetesObject> {
   readonly name: string;
   private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
+  private readonly stalls: StallDetector;
   private readonly store = new Map<ObjectKey, T>();
   private readonly handlers = {
     add: new Set<Handler<T>>(),
@@ -68,12 +67,10 @@ export class Informer<T extends KubernetesObject> {
   private resourceVersion = "";
   private synced = false;
   private stopped = true;
-  private abort: { abort(): void } | undefined;
-  private lastActivity: number;
+  private controller: { abort(): void } | undefined;
   private failures = 0;
   /** Bumped for every watch started or abandoned, so callbacks of a superseded watch are ignored. */
   private generation = 0;
-  private watchdog: Timer | undefined;
   private retryTimer: Timer | undefined;
   private readonly syncWaiters: Array<() => void> = [];
 
@@ -81,7 +78,13 @@ export class Informer<T extends KubernetesObject> {
     this.options = options;
     this.name = options.name;
     this.clock = options.clock ?? systemClock;
-    this.lastActivity = this.clock.now();
+    this.stalls = new StallDetector({
+      clock: this.clock,
+      stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+      watch: options.watch,
+      probeQuery: () => ({ ...this.selectors(), resourceVersion: this.resourceVersion }),
+      restart: (reason, detail) => this.restart(reason, detail),
+    });
   }
 
   on(event: "add" | "update" | "delete", handler: Handler<T>): void {
@@ -109,36 +112,38 @@ export class Informer<T extends KubernetesObject> {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const stallMs = this.options.stallMs ?? ((this.options.watchTimeoutSeconds ?? 300) + 60) * 1000;
-    const period = Math.min(stallMs, 10_000);
-    const tick = (): void => {
-      this.watchdog = this.clock.setTimer(period, tick);
-      if (this.abort !== undefined && this.clock.now() - this.lastActivity > stallMs) {
-        this.restart(`no watch activity for ${stallMs} ms`);
-      }
-    };
-    this.watchdog = this.clock.setTimer(period, tick);
+    this.stalls.start();
     void this.run();
   }
 
   stop(): void {
     this.stopped = true;
-    this.generation++;
-    this.watchdog?.cancel();
+    this.closeWatch();
+    this.stalls.stop();
     this.retryTimer?.cancel();
-    this.abort?.abort();
-    this.abort = undefined;
   }
 
-  /** Ends the current watch and starts a new one; used by the watchdog and by tests that cut connections. */
-  restart(reason: string): void {
+  /**
+   * Ends the current watch and starts a new one from the last resourceVersion (a relist only if that is Gone); used
+   * by the stall detector and by tests that cut connections. `reason` is the metric's label, `detail` goes to the log.
+   */
+  restart(reason: string, detail?: string): void {
     if (this.stopped) return;
-    this.options.logger.warn({ informer: this.name, reason }, "restarting watch");
+    this.options.logger.warn({ informer: this.name, reason, detail }, "restarting watch");
     this.options.onRestart?.(reason);
-    this.generation++;
-    this.abort?.abort();
-    this.abort = undefined;
+    this.closeWatch();
     this.scheduleRun(0);
+  }
+
+  private closeWatch(): void {
+    this.generation++;
+    this.stalls.closed();
+    this.controller?.abort();
+    this.controller = undefined;
+  }
+
+  private selectors(): WatchQuery {
+    return this.options.labelSelector ? { labelSelector: this.options.labelSelector } : {};
   }
 
   private scheduleRun(delayMs: number): void {
@@ -209,23 +214,26 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private async watch(): Promise<void> {
-    const query: Record<string, string | number | boolean> = {
+    // Like client-go's reflector: between the minimum and twice it, so a fleet's watches do not all end at once.
+    const timeoutSeconds = Math.floor((this.options.minWatchTimeoutSeconds ?? 300) * (1 + Math.random()));
+    const query: WatchQuery = {
+      ...this.selectors(),
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
-      timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
+      timeoutSeconds,
     };
-    if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
-    this.lastActivity = this.clock.now();
+    this.closeWatch();
+    const generation = this.generation;
+    this.stalls.opened(timeoutSeconds);
     let gone = false;
-    const generation = ++this.generation;
     const onEvent = (type: string, raw: unknown) => {
       if (generation !== this.generation) return;
-      this.lastActivity = this.clock.now();
+      const rv = resourceVersionOf(raw);
+      this.stalls.heard(type === "BOOKMARK" ? undefined : rv);
       if (type === "ERROR") {
         if (statusCodeOf(raw) === 410) gone = true;
         return;
       }
-      const rv = resourceVersionOf(raw);
       if (type === "BOOKMARK") {
         if (rv) this.resourceVersion = rv;
         return;
@@ -246,8 +254,8 @@ export class Informer<T extends KubernetesObject> {
     };
     const onDone = (error: unknown) => {
       if (this.stopped || generation !== this.generation) return;
-      this.generation++;
-      this.abort = undefined;
+      this.controller = undefined; // it ended: nothing to abort
+      this.closeWatch();
       if (gone || statusCodeOf(error) === 410) {
         this.resourceVersion = "";
         this.scheduleRun(0);
@@ -260,17 +268,13 @@ export class Informer<T extends KubernetesObject> {
     try {
       const controller = await this.options.watch(query, onEvent, onDone);
       if (this.stopped || generation !== this.generation) controller.abort();
-      else this.abort = controller;
+      else this.controller = controller;
     } catch (error) {
+      if (generation !== this.generation) return;
+      this.closeWatch();
       this.fail("watch could not start", error);
     }
   }
-}
-
-function resourceVersionOf(raw: unknown): string | undefined {
-  if (typeof raw !== "object" || raw === null) return undefined;
-  const metadata = (raw as { metadata?: { resourceVersion?: unknown } }).metadata;
-  return typeof metadata?.resourceVersion === "string" ? metadata.resourceVersion : undefined;
 }
 
 export function describe(error: unknown): string {

@@ -1,87 +1,7 @@
-// Informer on a fake list/watch and a fake clock: list + watch, relist on 410, restart backoff, stalled watches.
-import type { KubernetesObject } from "@kubernetes/client-node";
-import { pino } from "pino";
+// Informer on a fake list/watch and a fake clock: list + watch, relist on 410, restart backoff, stop (stalls: informer-stall).
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { Informer, type ListResult, type WatchQuery } from "../../../operator/kube/informer.ts";
-import { FakeClock } from "../../../operator/runtime/clock.ts";
 import { expectDueAfter, settle, until } from "../runtime/settle.ts";
-
-const logger = pino({ level: "silent" });
-
-const obj = (name: string, resourceVersion: string): KubernetesObject => ({
-  metadata: { namespace: "ns", name, resourceVersion },
-});
-
-interface FakeWatch {
-  query: WatchQuery;
-  event(type: string, object: unknown): void;
-  end(error?: unknown): void;
-  aborted: boolean;
-}
-
-/** The list and watch functions an informer takes; each call takes the next scripted answer. */
-class FakeListWatch {
-  readonly lists: Array<ListResult<KubernetesObject> | Error> = [];
-  listCalls = 0;
-  readonly watches: FakeWatch[] = [];
-  /** Makes the next watch call throw, as when it cannot be started at all. */
-  watchStartError: Error | undefined;
-
-  list = async (): Promise<ListResult<KubernetesObject>> => {
-    this.listCalls++;
-    const next = this.lists.shift();
-    if (next === undefined) throw new Error("no list scripted");
-    if (next instanceof Error) throw next;
-    return next;
-  };
-
-  watch = async (
-    query: WatchQuery,
-    onEvent: (type: string, raw: unknown) => void,
-    onDone: (error: unknown) => void,
-  ): Promise<{ abort(): void }> => {
-    const error = this.watchStartError;
-    this.watchStartError = undefined;
-    if (error) throw error;
-    const w: FakeWatch = { query, event: onEvent, end: onDone, aborted: false };
-    this.watches.push(w);
-    // Like client-node: an aborted watch still reports its end.
-    return {
-      abort: () => {
-        w.aborted = true;
-        onDone(new Error("aborted"));
-      },
-    };
-  };
-
-  current(): FakeWatch {
-    const w = this.watches.at(-1);
-    if (w === undefined) throw new Error("no watch started");
-    return w;
-  }
-}
-
-function setup(options: { stallMs?: number } = {}) {
-  const clock = new FakeClock(1_000_000);
-  const fake = new FakeListWatch();
-  const events: string[] = [];
-  const restarts: string[] = [];
-  const informer = new Informer<KubernetesObject>({
-    name: "things",
-    list: fake.list,
-    watch: fake.watch,
-    decode: (raw) => raw as KubernetesObject,
-    logger,
-    clock,
-    onRestart: (reason) => restarts.push(reason),
-    ...options,
-  });
-  const label = (o: KubernetesObject) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`;
-  informer.on("add", (o) => events.push(`add ${label(o)}`));
-  informer.on("update", (o, old) => events.push(`update ${old && label(old)} -> ${label(o)}`));
-  informer.on("delete", (o) => events.push(`delete ${label(o)}`));
-  return { clock, fake, events, restarts, informer, label };
-}
+import { type FakeWatch, obj, setup } from "./fake-list-watch.ts";
 
 describe("Informer", () => {
   let stop: (() => void) | undefined;
@@ -196,29 +116,6 @@ describe("Informer", () => {
     await until(() => fake.watches.length === 1, "first watch");
     fake.current().end(new Error("connection reset"));
     await expectDueAfter(clock, 400, () => fake.watches.length, "retry");
-  });
-
-  it("restarts a watch that stays silent past the stall timeout, and not one that hears bookmarks", async () => {
-    const { clock, fake, restarts, informer } = setup({ stallMs: 30_000 });
-    stop = () => informer.stop();
-    fake.lists.push({ items: [obj("a", "1")], resourceVersion: "10" });
-    informer.start();
-    await until(() => fake.watches.length === 1, "first watch");
-
-    for (let i = 1; i <= 10; i++) {
-      clock.advance(20_000);
-      fake.current().event("BOOKMARK", { metadata: { resourceVersion: `${10 + i}` } });
-    }
-    await settle();
-    expect(fake.watches.length).toBe(1);
-
-    // Checked every 10 s: silent since t, it is stalled at the first check more than 30 s after t.
-    await expectDueAfter(clock, 40_000, () => fake.watches.length, "restarted watch");
-    expect(fake.watches[0]?.aborted).toBe(true);
-    expect(restarts).toEqual(["no watch activity for 30000 ms"]);
-    expect(fake.current().query.resourceVersion).toBe("20");
-    expect(fake.listCalls).toBe(1);
-    expect(informer.list()).toHaveLength(1);
   });
 
   it("stop() ends a live watch and cancels a pending retry, leaving no timer behind", async () => {
