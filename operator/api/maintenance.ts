@@ -1,4 +1,4 @@
-// Maintenance mode of a Deployment (GigaSpaces' quiesce of a whole deployment): the annotation and its readings.
+// Maintenance mode of a workload (GigaSpaces' quiesce of a whole deployment): the annotation and its readings.
 import { z } from "zod";
 import { isDrainFinished } from "./drain-phases.ts";
 import type { DrainState } from "./pod-annotations.ts";

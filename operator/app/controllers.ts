@@ -9,6 +9,7 @@ import { PolicyController } from "../controllers/policy/policy-controller.ts";
 import { policyTriggers } from "../controllers/policy/policy-triggers.ts";
 import { ScaleInController } from "../controllers/scale-in/scale-in-controller.ts";
 import { scaleInTriggers } from "../controllers/scale-in/scale-in-triggers.ts";
+import { MAINTAINED_KINDS } from "../controllers/workloads/maintained-workloads.ts";
 import { lookupsFrom } from "../controllers/workloads/workload.ts";
 import type { ClusterCache } from "../kube/cache.ts";
 import type { EventRecorder } from "../kube/events.ts";
@@ -59,18 +60,17 @@ export function buildControllers(deps: {
     holdRequeues: true,
   });
   const drains = { add: (key: ObjectKey) => podQueue.add(key), wake: (key: ObjectKey) => podQueue.wake(key) };
-  const maintenanceController = new MaintenanceController({
-    ...{ cache, lookups: lookupsFrom(cache), pods, events, logger },
-    enqueuePod: drains.add,
-    now: () => Date.now(),
+  // One maintenance controller and queue per kind (the queue key is the workload's namespace/name).
+  const maintenance = MAINTAINED_KINDS.map((kind) => {
+    const controller = new MaintenanceController({
+      ...{ kind, cache, lookups: lookupsFrom(cache), pods, events, logger },
+      enqueuePod: drains.add,
+      now: () => Date.now(),
+    });
+    const name = kind === "Deployment" ? "maintenance" : `maintenance-${kind.toLowerCase()}`;
+    const queue = controllerQueue(name, controller.reconcile, 2, metrics, logger);
+    return { queue, watch: maintenanceTriggers(cache, kind, queue) };
   });
-  const maintenanceQueue = controllerQueue(
-    "maintenance",
-    maintenanceController.reconcile,
-    2,
-    metrics,
-    logger,
-  );
   // Each pod's polls are its policy's scaleIn interval: pod events (often our own writes) do not run them early.
   const scaleIn = new ScaleInController({ cache, pods, tokens, metrics, logger });
   const scaleInQueue = controllerQueue("scale-in", scaleIn.reconcile, 8, metrics, logger, {
@@ -79,19 +79,19 @@ export function buildControllers(deps: {
   // Registered in this order, so a pod event reaches its drain first.
   const drainWatch = drainTriggers(cache, drains);
   const policyWatch = policyTriggers(cache, policyQueue);
-  const maintenanceWatch = maintenanceTriggers(cache, maintenanceQueue);
   const scaleInWatch = scaleInTriggers(cache, {
     add: (key) => scaleInQueue.add(key),
     wake: (key) => scaleInQueue.wake(key),
   });
-  for (const t of [drainWatch, policyWatch, maintenanceWatch, scaleInWatch]) t.watch();
-  const queues = [podQueue, policyQueue, maintenanceQueue, scaleInQueue];
+  const maintenanceWatches = maintenance.map((m) => m.watch);
+  for (const t of [drainWatch, policyWatch, ...maintenanceWatches, scaleInWatch]) t.watch();
+  const queues = [podQueue, policyQueue, ...maintenance.map((m) => m.queue), scaleInQueue];
   return {
     queues,
     enqueueDrain: drains.add,
     start() {
       for (const q of queues) q.start();
-      for (const t of [maintenanceWatch, drainWatch, policyWatch, scaleInWatch]) t.resync();
+      for (const t of [...maintenanceWatches, drainWatch, policyWatch, scaleInWatch]) t.resync();
     },
   };
 }

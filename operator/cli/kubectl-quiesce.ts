@@ -13,7 +13,7 @@ import { connect } from "./plugin/kube.ts";
 import { quiesceCommand, unquiesceCommand, waitFor } from "./plugin/maintenance-command.ts";
 import { rolloutCommand } from "./plugin/rollout-command.ts";
 import { statusCommand } from "./plugin/status-command.ts";
-import { parseDeploymentTarget, parseTarget, parseWorkloadTarget } from "./plugin/target.ts";
+import { parseTarget, parseWorkloadTarget } from "./plugin/target.ts";
 
 const globalsSchema = z.object({
   kubeconfig: z.string().min(1).optional(),
@@ -121,9 +121,9 @@ const maintenanceTimeout = new Option("--timeout <duration>", "with --wait: give
 
 program
   .command("quiesce")
-  .argument("<deployment/NAME>")
+  .argument("<TYPE/NAME>", "deployment/NAME, statefulset/NAME or daemonset/NAME")
   .description("maintenance mode: quiesce every pod and keep it out of the endpoints, without deleting it")
-  .requiredOption("--reason <text>", "why (recorded on the Deployment with who asked and when)")
+  .requiredOption("--reason <text>", "why (recorded on the workload with who asked and when)")
   .option("--wait", "wait until every pod is quiesced")
   .addOption(maintenanceTimeout)
   .action(async (target: string, _opts: unknown, cmd: Command) =>
@@ -132,13 +132,13 @@ program
       const g = parseFlags(globalsSchema, all);
       const f = parseFlags(maintenanceFlagsSchema.extend({ reason: z.string().min(1).max(1024) }), all);
       const options = { reason: f.reason, wait: f.wait, timeoutMs: f.timeout };
-      return await quiesceCommand(connect(g), parseDeploymentTarget(target), options, processIo());
+      return await quiesceCommand(connect(g), parseWorkloadTarget(target), options, processIo());
     }),
   );
 
 program
   .command("unquiesce")
-  .argument("<deployment/NAME>")
+  .argument("<TYPE/NAME>", "deployment/NAME, statefulset/NAME or daemonset/NAME")
   .description("lift maintenance mode: every pod resumes serving")
   .option("--wait", "wait until every pod serves again")
   .addOption(maintenanceTimeout)
@@ -148,13 +148,13 @@ program
       const g = parseFlags(globalsSchema, all);
       const f = parseFlags(maintenanceFlagsSchema, all);
       const options = { wait: f.wait, timeoutMs: f.timeout };
-      return await unquiesceCommand(connect(g), parseDeploymentTarget(target), options, processIo());
+      return await unquiesceCommand(connect(g), parseWorkloadTarget(target), options, processIo());
     }),
   );
 
 program
   .command("wait")
-  .argument("<deployment/NAME>")
+  .argument("<TYPE/NAME>", "deployment/NAME, statefulset/NAME or daemonset/NAME")
   .description("wait for maintenance mode to take effect or to be lifted")
   .requiredOption("--for <state>", "quiesced or unquiesced")
   .addOption(maintenanceTimeout)
@@ -163,7 +163,7 @@ program
       const all = cmd.optsWithGlobals();
       const g = parseFlags(globalsSchema, all);
       const f = parseFlags(maintenanceFlagsSchema.extend({ for: z.enum(["quiesced", "unquiesced"]) }), all);
-      return await waitFor(connect(g), parseDeploymentTarget(target), f.for, f.timeout, processIo());
+      return await waitFor(connect(g), parseWorkloadTarget(target), f.for, f.timeout, processIo());
     }),
   );
 

@@ -10,11 +10,13 @@ import type {
   V1DaemonSet,
   V1Deployment,
   V1EndpointSlice,
+  V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { MAINTENANCE_ANNOTATION } from "../api/maintenance.ts";
 import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { Informer, watchPath } from "./informer.ts";
@@ -84,11 +86,18 @@ function trimEndpointSlice(slice: V1EndpointSlice): V1EndpointSlice {
   };
 }
 
-/** A StatefulSet as the budget and the reversal check read it: size, deletion, current revision. */
+/** A workload's identity, deletion and generation, and of its annotations only maintenance mode's. */
+function workloadMeta(o: KubernetesObject): V1ObjectMeta {
+  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = o.metadata ?? {};
+  const value = o.metadata?.annotations?.[MAINTENANCE_ANNOTATION];
+  const annotations = value === undefined ? {} : { annotations: { [MAINTENANCE_ANNOTATION]: value } };
+  return { name, namespace, uid, resourceVersion, deletionTimestamp, generation, ...annotations };
+}
+
+/** A StatefulSet as the budget, the reversal check and maintenance mode read it: size, deletion, revision, annotation. */
 function trimStatefulSet(sts: V1StatefulSet): V1StatefulSet {
-  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = sts.metadata ?? {};
   return {
-    metadata: { name, namespace, uid, resourceVersion, deletionTimestamp, generation },
+    metadata: workloadMeta(sts),
     spec: sts.spec && {
       replicas: sts.spec.replicas,
       selector: sts.spec.selector,
@@ -103,11 +112,10 @@ function trimStatefulSet(sts: V1StatefulSet): V1StatefulSet {
   };
 }
 
-/** A DaemonSet as the budget reads it: how many nodes should run it, and whether it is going away. */
+/** A DaemonSet as the budget and maintenance mode read it: how many nodes should run it, deletion, annotation. */
 function trimDaemonSet(ds: V1DaemonSet): V1DaemonSet {
-  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = ds.metadata ?? {};
   return {
-    metadata: { name, namespace, uid, resourceVersion, deletionTimestamp, generation },
+    metadata: workloadMeta(ds),
     status: ds.status && {
       currentNumberScheduled: ds.status.currentNumberScheduled,
       desiredNumberScheduled: ds.status.desiredNumberScheduled,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
+import { createStatefulSetApp } from "../scenarios/workload-kinds.ts";
 import { type Apis, createApp, createPolicy, listPods } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
@@ -254,5 +255,49 @@ describe("kubectl quiesce", () => {
     expect((await listPods(apis, ns, "web")).map((p) => p.metadata?.name).sort()).toEqual(names);
     const w = await runPlugin(["wait", "deployment/web", "-n", ns, "--for", "unquiesced", "--timeout", "5s"]);
     expect(w.code).toBe(0);
+  });
+
+  it("a StatefulSet: maintenance mode, status and a followed rollout restart by TYPE/NAME", async () => {
+    const ns = await namespace("plugin-sts");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 1, timeoutSeconds: 60 }));
+    const before = await createStatefulSetApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 5 });
+    const uids = before.map((p) => p.metadata?.uid).sort();
+
+    const q = await runPlugin([
+      "quiesce",
+      "sts/web",
+      "-n",
+      ns,
+      "--reason",
+      "reindex",
+      "--wait",
+      "--timeout",
+      "60s",
+    ]);
+    expect(q.stderr).toBe("");
+    expect(q.code).toBe(0);
+    expect(q.stdout).toContain("statefulset/web quiesced");
+    const held = await listPods(apis, ns, "web");
+    expect(held.map((p) => p.metadata?.uid).sort()).toEqual(uids);
+    for (const pod of held) {
+      expect(pod.metadata?.annotations?.["quiesce.dev/reason"]).toBe("maintenance");
+      expect(pod.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    }
+    const st = await runPlugin(["status", "statefulset/web", "-n", ns]);
+    expect(st.code).toBe(0);
+    expect(st.stdout.split("\n").filter((l) => /^web-\d\s+web\s+Drained\s+False/.test(l))).toHaveLength(2);
+
+    const u = await runPlugin(["unquiesce", "statefulset/web", "-n", ns, "--wait", "--timeout", "60s"]);
+    expect(u.code).toBe(0);
+    expect(u.stdout).toContain("statefulset/web unquiesced");
+
+    const r = await runPlugin(["rollout", "restart", "statefulset/web", "-n", ns, "--timeout", "120s"]);
+    expect(r.stderr).toContain("statefulset.apps/web restarted; following the rollout");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /statefulset "web" successfully rolled out in .*: 2 old pods removed, 2 drained, 0 timed out/,
+    );
+    const after = await listPods(apis, ns, "web");
+    expect(after.some((p) => uids.includes(p.metadata?.uid))).toBe(false);
   });
 });

@@ -15,7 +15,16 @@ import {
   setUnschedulable,
   waitWorkloadRolledOut,
 } from "../scenarios/workload-kinds.ts";
-import { createApp, createPolicy, isReady, listPods, nameOf, uidOf } from "../scenarios/workloads.ts";
+import {
+  createApp,
+  createPolicy,
+  isReady,
+  listPods,
+  nameOf,
+  rolloutRestart,
+  uidOf,
+  waitRolloutComplete,
+} from "../scenarios/workloads.ts";
 import { operatorSuite } from "./support/operator-suite.ts";
 
 const { kc, apis, namespace } = operatorSuite();
@@ -77,6 +86,74 @@ describe.concurrent("workload kinds and removal paths", () => {
     expect(reasons).not.toContain("DrainTimedOut");
     const now = await listPods(apis, ns, "web");
     expect(now.every((p) => !old.some((o) => uidOf(o) === uidOf(p)))).toBe(true);
+  });
+
+  it("a StatefulSet with a partition updates only the pods above it, each drained", async () => {
+    const ns = await namespace("sts-part");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 2, timeoutSeconds: 60 }));
+    const old = await createStatefulSetApp(apis, {
+      name: "web",
+      namespace: ns,
+      replicas: 3,
+      grace: 30,
+      podManagementPolicy: "Parallel",
+      partition: 1,
+    });
+    const outcomes = await underLoad(ns, async () => {
+      await restartWorkload(apis, "StatefulSet", ns, "web");
+      await waitFor(
+        async () => {
+          const s = await apis.apps.readNamespacedStatefulSet({ name: "web", namespace: ns });
+          const pods = await listPods(apis, ns, "web");
+          return s.status?.updatedReplicas === 2 && pods.length === 3 && pods.every(isReady);
+        },
+        { timeoutMs: 120_000, what: "web-1 and web-2 updated and ready" },
+      );
+    });
+    expectNothingLost(outcomes, "statefulset partition");
+    const now = await listPods(apis, ns, "web");
+    const kept = old.find((p) => nameOf(p) === "web-0");
+    expect(now.some((p) => uidOf(p) === uidOf(kept ?? p) && nameOf(p) === "web-0")).toBe(true);
+    const reasons = await drainReasons(
+      ns,
+      old.filter((p) => nameOf(p) !== "web-0"),
+    );
+    expect(reasons.filter((r) => r === "Drained").length).toBe(2);
+  });
+
+  it("a DaemonSet with maxSurge 1 starts the new pod beside the old one, then drains the old", async () => {
+    const ns = await namespace("ds-surge");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 2, timeoutSeconds: 60 }));
+    const app = { name: "web", namespace: ns, replicas: 0, grace: 30, maxSurge: 1, maxUnavailable: 0 };
+    const old = await createDaemonSetApp(apis, app, 2);
+    const outcomes = await underLoad(ns, async () => {
+      await restartWorkload(apis, "DaemonSet", ns, "web");
+      await waitWorkloadRolledOut(apis, "DaemonSet", ns, "web", 180_000);
+    });
+    expectNothingLost(outcomes, "daemonset surge");
+    expect((await drainReasons(ns, old)).filter((r) => r === "Drained").length).toBe(2);
+  });
+
+  it("a Deployment with the Recreate strategy drains every old pod before the new ones start", async () => {
+    const ns = await namespace("recreate");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 1, timeoutSeconds: 60 }));
+    const old = await createApp(apis, {
+      name: "web",
+      namespace: ns,
+      replicas: 2,
+      grace: 30,
+      strategy: "Recreate",
+    });
+    const outcomes = await underLoad(ns, async () => {
+      await rolloutRestart(apis, ns, "web");
+      await waitRolloutComplete(apis, ns, "web", 120_000);
+    });
+    // Recreate means downtime by choice: requests that find no endpoint are not lost work. Work the old pods had
+    // accepted is not cut.
+    const served = outcomes.filter((o) => o.endpoint !== undefined);
+    expect(served.filter((o) => !o.ok)).toEqual([]);
+    expect(served.filter((o) => o.class === "long").length).toBeGreaterThan(0);
+    expect((await drainReasons(ns, old)).filter((r) => r === "Drained").length).toBe(2);
   });
 
   it("a DaemonSet rolling update across both nodes drains each node's pod", async () => {

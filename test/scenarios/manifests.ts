@@ -15,6 +15,8 @@ export interface AppOptions {
   /** terminationGracePeriodSeconds (default 30, as Kubernetes). */
   grace?: number;
   maxSurge?: number | string;
+  /** A Deployment's strategy (default RollingUpdate with maxSurge and maxUnavailable). */
+  strategy?: "RollingUpdate" | "Recreate";
   maxUnavailable?: number | string;
   /** preStop sleep seconds, for the "what people do today" baseline. */
   preStopSleep?: number;
@@ -51,10 +53,13 @@ export function appDeployment(o: AppOptions): V1Deployment {
     spec: {
       replicas: o.replicas,
       selector: { matchLabels: { app: o.name } },
-      strategy: {
-        type: "RollingUpdate",
-        rollingUpdate: { maxSurge: o.maxSurge ?? "25%", maxUnavailable: o.maxUnavailable ?? "25%" },
-      },
+      strategy:
+        o.strategy === "Recreate"
+          ? { type: "Recreate" }
+          : {
+              type: "RollingUpdate",
+              rollingUpdate: { maxSurge: o.maxSurge ?? "25%", maxUnavailable: o.maxUnavailable ?? "25%" },
+            },
       template: appPodTemplate(o),
     },
   };

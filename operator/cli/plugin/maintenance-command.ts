@@ -1,5 +1,13 @@
-// `kubectl quiesce quiesce|unquiesce|wait deployment/NAME`: maintenance mode through the Deployment's annotation.
-import { AuthenticationV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+// `kubectl quiesce quiesce|unquiesce|wait deployment|statefulset|daemonset/NAME`: maintenance mode through the
+// workload's annotation.
+import {
+  AuthenticationV1Api,
+  type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1LabelSelector,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import {
   isQuiescedForMaintenance,
   MAINTENANCE_ANNOTATION,
@@ -10,7 +18,8 @@ import {
 } from "../../api/maintenance.ts";
 import { drainStateOf } from "../../api/pod-view.ts";
 import type { PluginIo } from "./io.ts";
-import type { PluginClients } from "./kube.ts";
+import { type PluginClients, selectorString } from "./kube.ts";
+import type { WorkloadTarget } from "./target.ts";
 
 const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
@@ -24,50 +33,61 @@ async function whoAmI(c: PluginClients): Promise<string> {
   }
 }
 
-async function setAnnotation(c: PluginClients, name: string, value: string | null): Promise<void> {
-  await c.apps.patchNamespacedDeployment(
-    {
-      name,
-      namespace: c.namespace,
-      body: { metadata: { annotations: { [MAINTENANCE_ANNOTATION]: value } } },
-    },
-    merge,
-  );
+async function setAnnotation(c: PluginClients, t: WorkloadTarget, value: string | null): Promise<void> {
+  const args = {
+    name: t.name,
+    namespace: c.namespace,
+    body: { metadata: { annotations: { [MAINTENANCE_ANNOTATION]: value } } },
+  };
+  if (t.kind === "statefulset") await c.apps.patchNamespacedStatefulSet(args, merge);
+  else if (t.kind === "daemonset") await c.apps.patchNamespacedDaemonSet(args, merge);
+  else await c.apps.patchNamespacedDeployment(args, merge);
 }
 
-/** Pods of the Deployment: those whose ReplicaSet it owns. */
-async function deploymentPods(c: PluginClients, name: string) {
-  const deployment = await c.apps.readNamespacedDeployment({ name, namespace: c.namespace });
-  const selector = Object.entries(deployment.spec?.selector.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
-  const pods = (
-    await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: selector })
-  ).items.filter((p) => p.metadata?.deletionTimestamp == null);
-  return { deployment, pods };
+async function readObject(
+  c: PluginClients,
+  t: WorkloadTarget,
+): Promise<KubernetesObject & { spec?: { selector?: V1LabelSelector } }> {
+  const args = { name: t.name, namespace: c.namespace };
+  if (t.kind === "statefulset") return await c.apps.readNamespacedStatefulSet(args);
+  if (t.kind === "daemonset") return await c.apps.readNamespacedDaemonSet(args);
+  return await c.apps.readNamespacedDeployment(args);
+}
+
+/** The workload and its live pods (those its selector matches). */
+async function workloadPods(
+  c: PluginClients,
+  t: WorkloadTarget,
+): Promise<{ object: KubernetesObject; pods: V1Pod[] }> {
+  const object = await readObject(c, t);
+  const labelSelector = selectorString(object.spec?.selector ?? {});
+  const pods = (await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector })).items.filter(
+    (p) => p.metadata?.deletionTimestamp == null,
+  );
+  return { object, pods };
 }
 
 export async function waitFor(
   c: PluginClients,
-  name: string,
+  t: WorkloadTarget,
   want: "quiesced" | "unquiesced",
   timeoutMs: number,
   io: PluginIo,
 ): Promise<number> {
   const deadline = io.now() + timeoutMs;
   for (;;) {
-    const { deployment, pods } = await deploymentPods(c, name);
-    const progress: MaintenanceProgress = maintenanceProgress(deployment, pods);
+    const { object, pods } = await workloadPods(c, t);
+    const progress: MaintenanceProgress = maintenanceProgress(object, pods);
     const quiet = pods.filter((p) => isQuiescedForMaintenance(drainStateOf(p))).length;
-    io.progress(`deployment/${name}: ${progress} (${quiet}/${pods.length} pods quiesced)`);
+    io.progress(`${t.kind}/${t.name}: ${progress} (${quiet}/${pods.length} pods quiesced)`);
     if (progress === want) {
       io.endProgress();
-      io.out(`deployment/${name} ${want}`);
+      io.out(`${t.kind}/${t.name} ${want}`);
       return 0;
     }
     if (io.now() >= deadline) {
       io.endProgress();
-      io.err(`timed out waiting for deployment/${name} to be ${want} (now ${progress})`);
+      io.err(`timed out waiting for ${t.kind}/${t.name} to be ${want} (now ${progress})`);
       return 1;
     }
     await io.sleep(1000);
@@ -76,7 +96,7 @@ export async function waitFor(
 
 export async function quiesceCommand(
   c: PluginClients,
-  name: string,
+  t: WorkloadTarget,
   options: { reason: string; wait: boolean; timeoutMs: number },
   io: PluginIo,
 ): Promise<number> {
@@ -85,24 +105,23 @@ export async function quiesceCommand(
     reason: options.reason,
     at: new Date(io.now()).toISOString(),
   };
-  await setAnnotation(c, name, JSON.stringify(maintenance));
-  io.out(`deployment/${name} maintenance requested by ${maintenance.by}: ${maintenance.reason}`);
-  return options.wait ? await waitFor(c, name, "quiesced", options.timeoutMs, io) : 0;
+  await setAnnotation(c, t, JSON.stringify(maintenance));
+  io.out(`${t.kind}/${t.name} maintenance requested by ${maintenance.by}: ${maintenance.reason}`);
+  return options.wait ? await waitFor(c, t, "quiesced", options.timeoutMs, io) : 0;
 }
 
 export async function unquiesceCommand(
   c: PluginClients,
-  name: string,
+  t: WorkloadTarget,
   options: { wait: boolean; timeoutMs: number },
   io: PluginIo,
 ): Promise<number> {
-  const deployment = await c.apps.readNamespacedDeployment({ name, namespace: c.namespace });
-  const was = maintenanceOf(deployment);
-  await setAnnotation(c, name, null);
+  const was = maintenanceOf(await readObject(c, t));
+  await setAnnotation(c, t, null);
   io.out(
     was
-      ? `deployment/${name} maintenance lifted (was requested by ${was.by}: ${was.reason})`
-      : `deployment/${name} was not in maintenance`,
+      ? `${t.kind}/${t.name} maintenance lifted (was requested by ${was.by}: ${was.reason})`
+      : `${t.kind}/${t.name} was not in maintenance`,
   );
-  return options.wait ? await waitFor(c, name, "unquiesced", options.timeoutMs, io) : 0;
+  return options.wait ? await waitFor(c, t, "unquiesced", options.timeoutMs, io) : 0;
 }

@@ -31,18 +31,11 @@ export function parseTarget(arg: string | undefined): Target {
   );
 }
 
-/** Rollout commands take a Deployment, StatefulSet or DaemonSet. */
+/** Rollout and maintenance commands take a Deployment, StatefulSet or DaemonSet. */
 export function parseWorkloadTarget(arg: string): WorkloadTarget {
   const target = parseTarget(arg);
   if (target.kind === "policy" || target.kind === "all") {
     throw new Error(`expected deployment/NAME, statefulset/NAME or daemonset/NAME, got "${arg}"`);
   }
   return target;
-}
-
-/** Rollout commands take only a Deployment. */
-export function parseDeploymentTarget(arg: string): string {
-  const target = parseTarget(arg);
-  if (target.kind !== "deployment") throw new Error(`expected deployment/NAME, got "${arg}"`);
-  return target.name;
 }

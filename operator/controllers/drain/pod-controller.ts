@@ -25,6 +25,7 @@ import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
 import { budgetFor } from "../workloads/budget-input.ts";
 import { listedAsServing } from "../workloads/endpoint-listing.ts";
+import { isMaintainedKind, maintainedWorkload } from "../workloads/maintained-workloads.ts";
 import { type Lookups, lookupsFrom, ownershipOf, workloadKey } from "../workloads/workload.ts";
 import { type ClientFactory, callEndpoint } from "./endpoint-caller.ts";
 import type { DrainObservation } from "./observation.ts";
@@ -40,6 +41,8 @@ export interface PodControllerCache {
   pods: Pick<ClusterCache["pods"], "get" | "list">;
   replicaSets: Pick<ClusterCache["replicaSets"], "get">;
   deployments: Pick<ClusterCache["deployments"], "get">;
+  statefulSets?: Pick<ClusterCache["statefulSets"], "get">;
+  daemonSets?: Pick<ClusterCache["daemonSets"], "get">;
   endpointSlices: Pick<ClusterCache["endpointSlices"], "list">;
 }
 
@@ -142,9 +145,9 @@ export class PodController {
     }
     const own = ownershipOf(pod, this.lookups);
     observation.revisionIsCurrent = own.revisionIsCurrent;
-    if (own.workload.kind === "Deployment") {
-      observation.maintenance =
-        maintenanceOf(this.lookups.deployment(namespace, own.workload.name)) !== undefined;
+    if (isMaintainedKind(own.workload.kind)) {
+      const workload = maintainedWorkload(this.lookups, own.workload.kind, namespace, own.workload.name);
+      observation.maintenance = maintenanceOf(workload) !== undefined;
     }
 
     const result = step(state, observation, this.deps.now(), policy.spec);

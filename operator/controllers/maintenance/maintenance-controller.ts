@@ -1,4 +1,5 @@
-// Puts every pod of a Deployment under maintenance into a quiesce (kept, not deleted), and wakes them when lifted.
+// Puts every pod of a workload under maintenance (a Deployment, StatefulSet or DaemonSet with the annotation) into a
+// quiesce (kept, not deleted), and wakes them when lifted. One controller per kind.
 
 import type { Logger } from "pino";
 import { maintenanceOf } from "../../api/maintenance.ts";
@@ -11,10 +12,11 @@ import type { ClusterCache } from "../../kube/cache.ts";
 import type { EventRecorder } from "../../kube/events.ts";
 import type { PodWriter } from "../../kube/pods.ts";
 import type { ReconcileResult } from "../../runtime/work-queue.ts";
+import { type MaintainedKind, podsOfWorkload, workloadInformer } from "../workloads/maintained-workloads.ts";
 import type { Lookups } from "../workloads/workload.ts";
-import { podsOfDeployment } from "./deployment-pods.ts";
 
 export interface MaintenanceDeps {
+  kind: MaintainedKind;
   cache: ClusterCache;
   lookups: Lookups;
   pods: PodWriter;
@@ -34,10 +36,11 @@ export class MaintenanceController {
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const { namespace, name } = parseKey(key);
     const { cache, lookups } = this.deps;
-    const deployment = cache.deployments.get(namespace, name);
-    if (deployment === undefined) return { kind: "done" };
-    const maintenance = maintenanceOf(deployment);
-    const pods = podsOfDeployment(deployment, cache.pods.list(namespace), lookups);
+    const kind = this.deps.kind;
+    const workload = workloadInformer(cache, kind).get(namespace, name);
+    if (workload === undefined) return { kind: "done" };
+    const maintenance = maintenanceOf(workload);
+    const pods = podsOfWorkload(kind, name, cache.pods.list(namespace), lookups);
     let marked = 0;
     if (maintenance !== undefined) {
       const policies = cache.policies.list(namespace);
@@ -61,18 +64,18 @@ export class MaintenanceController {
       }
       if (marked > 0) {
         await this.deps.events.record(
-          { apiVersion: "apps/v1", kind: "Deployment", namespace, name, uid: deployment.metadata?.uid },
+          { apiVersion: "apps/v1", kind, namespace, name, uid: workload.metadata?.uid },
           "Normal",
           "MaintenanceQuiesce",
           `quiescing ${marked} pod(s) for maintenance requested by ${maintenance.by}: ${maintenance.reason}`,
         );
         this.deps.logger.info(
-          { controller: "maintenance", namespace, name, pods: marked },
+          { controller: "maintenance", kind, namespace, name, pods: marked },
           "maintenance: pods quiescing",
         );
       }
     }
-    // Every pod re-reads its Deployment's maintenance state: new ones are held, lifted ones unquiesce.
+    // Every pod re-reads its workload's maintenance state: new ones are held, lifted ones unquiesce.
     for (const pod of pods) this.deps.enqueuePod(objectKey(namespace, pod.metadata?.name ?? ""));
     return { kind: "done" };
   };

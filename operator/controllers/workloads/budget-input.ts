@@ -53,7 +53,13 @@ export function budgetFor(
   // pod in place (same name, same node) only once it is gone, so at most its other pods can serve meanwhile.
   const desired = desiredReplicas(pod, lookups);
   const inPlace = own.workload.kind === "StatefulSet" || own.workload.kind === "DaemonSet";
-  const others = desired === undefined ? undefined : Math.max(0, inPlace ? desired - 1 : desired);
+  // A Recreate rollout starts the new pods only once every old one is gone: its downtime is chosen, not a budget's.
+  const recreating =
+    own.workload.kind === "Deployment" &&
+    own.revisionIsCurrent === false &&
+    lookups.deployment(own.workload.namespace, own.workload.name)?.spec?.strategy?.type === "Recreate";
+  const others =
+    desired === undefined ? undefined : recreating ? 0 : Math.max(0, inPlace ? desired - 1 : desired);
   const minServing = others === undefined ? budget.minServing : Math.min(budget.minServing, others);
   return decideBudget({
     budget: { ...budget, minServing },

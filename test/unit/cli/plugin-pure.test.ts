@@ -17,11 +17,7 @@ import {
 } from "../../../operator/cli/plugin/rollout-workloads.ts";
 import { renderStatusTable } from "../../../operator/cli/plugin/status-command.ts";
 import { renderTable } from "../../../operator/cli/plugin/table.ts";
-import {
-  parseDeploymentTarget,
-  parseTarget,
-  parseWorkloadTarget,
-} from "../../../operator/cli/plugin/target.ts";
+import { parseTarget, parseWorkloadTarget } from "../../../operator/cli/plugin/target.ts";
 
 const T0 = Date.parse("2026-01-01T00:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,7 +62,6 @@ describe("targets", () => {
       /expected deployment\/NAME, statefulset\/NAME or daemonset/,
     );
     expect(() => parseTarget("deployment/Bad_Name")).toThrow(/invalid name/);
-    expect(() => parseDeploymentTarget("web")).toThrow(/expected deployment\/NAME/);
   });
 });
 

@@ -46,3 +46,16 @@ describe("desired replicas for the budget", () => {
     expect(decision.allowed).toBe(true);
   });
 });
+
+describe("a Deployment with the Recreate strategy", () => {
+  it("lets its old pods drain without waiting for serving pods: the new ones start only once the old are gone", () => {
+    const recreate = deployment("web", 2, "2");
+    recreate.spec = { ...recreate.spec, selector: {}, template: {}, strategy: { type: "Recreate" } };
+    const l = lookups([replicaSet("web-1", 0, "1"), replicaSet("web-2", 0, "2")], [recreate]);
+    const last = pod("a", { rs: "web-1", state: "Requested" });
+    expect(budgetFor(last, [last], budget, l).allowed).toBe(true);
+    // The same pod of the current revision (a scale-in, a delete) keeps its budget.
+    const current = pod("b", { rs: "web-2", state: "Requested" });
+    expect(budgetFor(current, [current], budget, l).allowed).toBe(false);
+  });
+});
