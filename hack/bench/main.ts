@@ -1,4 +1,5 @@
-// `make bench`: each scenario's rollout three ways (naive, prestop-sleep, operator), repeated; writes bench/results/latest.json.
+// `make bench`: each scenario's rollout three ways (naive, prestop-sleep, operator), and the scale-in scenario's 8 -> 4
+// (naive, operator, operator with scaleIn.preferIdle), repeated; writes bench/results/latest.json.
 // Env: BENCH_SCENARIOS (comma list, default all), BENCH_RUNS (base scenario, default 3), BENCH_SCENARIO_RUNS
 // (the others, default 1), BENCH_DIR (run dir, default .bench), BENCH_SDK=0 skips the SDK overhead benchmark.
 import { execFile } from "node:child_process";
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   const scenarios = entries.map((e) => entryResult(e, peakRssBytes));
   await lab.stop();
   lab = undefined;
-  log("SDK overhead benchmark (bench/sdk-overhead.ts)...");
+  if (env.BENCH_SDK === "1") log("SDK overhead benchmark (bench/sdk-overhead.ts)...");
   const sdk = env.BENCH_SDK === "1" ? await sdkOverhead() : null;
   const cpu = cpus();
   const result = {

@@ -3,6 +3,7 @@
 import { type HistogramStats, refusedByApp } from "../../test/harness/report/bench-entries.ts";
 import { idealRolloutMs, median } from "../../test/harness/report/ideal.ts";
 import type { RolloutRun } from "../../test/harness/report/rollout-run.ts";
+import { aggregateScaleIn, type ScaleInFigures } from "../../test/harness/report/scale-in.ts";
 
 export interface RunMetrics {
   requests: number;
@@ -12,9 +13,12 @@ export interface RunMetrics {
   longRequests: number;
   longFailed: number;
   failuresByReason: Record<string, number>;
+  /** Rollout restart to the rollout complete; in a scale-in run, the replicas patch to the scale-in's end. */
   rolloutSeconds: number;
   idealRolloutSeconds: number;
   startupSeconds: number;
+  /** A scale-in run's own figures (the scale-in scenario only). */
+  scaleIn?: ScaleInFigures;
   /** Per old pod: removal request to leaving the ready endpoints (EndpointSlice), seconds. */
   removalToOutOfEndpoints: number[];
   /** Per old pod: drain recorded as finished to deletion (operator only), seconds. */
@@ -68,6 +72,8 @@ export interface OperatorSample {
   webhookP99?: number | undefined;
   webhookCalls: number;
   apiRequests: number;
+  /** `quiesce_deletion_cost_writes_total` (scaleIn.preferIdle). */
+  deletionCostWrites: number;
   /** `quiesce_settle_duration_seconds`: leaving the endpoints to the quiesce request. */
   leaveToQuiesce: HistogramStats | null;
   /** `quiesce_traffic_after_leaving_seconds`: how long requests still arrived after leaving them. */
@@ -92,6 +98,7 @@ export function aggregateScenario(
     for (const [k, v] of Object.entries(r.failuresByReason)) reasons[k] = (reasons[k] ?? 0) + v;
   const drainedToDeleted = runs.flatMap((r) => r.drainedToDeleted);
   const isOperator = name.startsWith("operator");
+  const scaleIns = runs.flatMap((r) => (r.scaleIn ? [r.scaleIn] : []));
   return {
     name,
     replicas,
@@ -101,9 +108,20 @@ export function aggregateScenario(
     refusedByApp: sum(runs.map((r) => r.refusedByApp)),
     longRequests: sum(runs.map((r) => r.longRequests)),
     longFailed: sum(runs.map((r) => r.longFailed)),
+    /**
+     * Rollout restart to the rollout complete. In the scale-in scenario: seconds from the replicas patch until the
+     * Deployment has its new count of Ready pods and no pod left terminating (the same as scaleInSeconds).
+     */
     rolloutSeconds: round(mean(runs.map((r) => r.rolloutSeconds)), 1),
     idealRolloutSeconds: round(mean(runs.map((r) => r.idealRolloutSeconds)), 1),
     idealRatio: round(mean(ratios), 2),
+    // scaleInSeconds (as rolloutSeconds), removedPodsInFlight and removedPodsLongInFlight ({ sum, counts }).
+    ...(scaleIns.length > 0
+      ? {
+          ...aggregateScaleIn(scaleIns),
+          deletionCostWritesPerRun: round(operator.deletionCostWrites / Math.max(1, runs.length), 1),
+        }
+      : {}),
     perRun: runs.map((r, i) => ({
       requests: r.requests,
       failed: r.failed,
@@ -115,6 +133,14 @@ export function aggregateScenario(
       idealRatio: round(ratios[i] ?? 0, 2),
       startupSeconds: round(r.startupSeconds, 2),
       longestDrainSeconds: round(Math.max(0, ...r.drains), 1),
+      ...(r.scaleIn
+        ? {
+            scaleInSeconds: round(r.scaleIn.scaleInSeconds, 1),
+            removedPodsInFlight: r.scaleIn.removedPodsInFlight,
+            removedPodsLongInFlight: r.scaleIn.removedPodsLongInFlight,
+            podsWithCostAtScale: r.scaleIn.podsWithCostAtScale,
+          }
+        : {}),
     })),
     failuresByReason: reasons,
     removalToOutOfEndpointsSeconds: spread(runs.flatMap((r) => r.removalToOutOfEndpoints)),

@@ -1,5 +1,6 @@
 // Pure: the Markdown summary tables of bench/results/latest.json's entries, one per scenario (for docs/benchmarks.md).
 import { entryScenario, type HistogramStats } from "../../test/harness/report/bench-entries.ts";
+import { inFlightCell } from "../../test/harness/report/scale-in.ts";
 import type { ScenarioResult } from "./run-metrics.ts";
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -10,7 +11,13 @@ const sec = (x: { p50: number; max: number } | null) =>
 const hist = (x: HistogramStats | null) =>
   x ? `${x.p50.toFixed(2)} s (p99 ${x.p99.toFixed(2)}, n ${x.n})` : "-";
 
-type Row = [string, (s: ScenarioResult, group: readonly ScenarioResult[]) => string];
+type Cell = (s: ScenarioResult, group: readonly ScenarioResult[]) => string;
+/** A label, its cell, and optionally when the row applies to a scenario's group (always without). */
+type Row = [string, Cell, ((group: readonly ScenarioResult[]) => boolean)?];
+
+const scaleIn = (group: readonly ScenarioResult[]) => group.some((s) => s.scaleInSeconds !== undefined);
+const withPrestop = (group: readonly ScenarioResult[]) =>
+  group.some((s) => s.name.startsWith("prestop-sleep"));
 
 const ROWS: Row[] = [
   ["runs", (s) => String(s.runs)],
@@ -20,6 +27,13 @@ const ROWS: Row[] = [
   ["long requests cut", (s) => `${n(s.longFailed)} of ${n(s.longRequests)}`],
   ["fewest requests in a run", (s) => n(Math.min(...s.perRun.map((r) => r.requests)))],
   ["rollout (mean)", (s) => `${s.rolloutSeconds.toFixed(1)} s`],
+  [
+    "scale-in done (mean)",
+    (s) => (s.scaleInSeconds === undefined ? "-" : `${s.scaleInSeconds.toFixed(1)} s`),
+    scaleIn,
+  ],
+  ["in flight on the removed pods at the scale", (s) => inFlightCell(s.removedPodsInFlight), scaleIn],
+  ["long requests on the removed pods at the scale", (s) => inFlightCell(s.removedPodsLongInFlight), scaleIn],
   ["ideal rollout (mean)", (s) => `${s.idealRolloutSeconds.toFixed(1)} s`],
   ["rollout / ideal", (s) => `${s.idealRatio.toFixed(2)} x`],
   [
@@ -28,6 +42,7 @@ const ROWS: Row[] = [
       const p = group.find((g) => g.name.startsWith("prestop-sleep"));
       return p && p.rolloutSeconds > 0 ? `${(s.rolloutSeconds / p.rolloutSeconds).toFixed(2)} x` : "-";
     },
+    withPrestop,
   ],
   ["removal -> out of endpoints (p50)", (s) => sec(s.removalToOutOfEndpointsSeconds)],
   ["leave -> quiesce (p50, histogram)", (s) => hist(s.leaveToQuiesceSeconds)],
@@ -40,13 +55,16 @@ const ROWS: Row[] = [
   ],
   ["operator CPU per run", (s) => `${s.operatorCpuSecondsPerRun.toFixed(2)} s`],
   ["operator API writes per run", (s) => String(s.operatorApiWritesPerRun)],
+  ["pod-deletion-cost writes per run", (s) => String(s.deletionCostWritesPerRun ?? "-"), scaleIn],
 ];
 
 function table(group: readonly ScenarioResult[]): string {
   const way = (name: string) => name.split("/")[0] ?? name;
   const header = `| | ${group.map((s) => way(s.name)).join(" | ")} |`;
   const rule = `|---|${group.map(() => "---:").join("|")}|`;
-  const rows = ROWS.map(([label, f]) => `| ${label} | ${group.map((s) => f(s, group)).join(" | ")} |`);
+  const rows = ROWS.filter(([, , applies]) => applies?.(group) ?? true).map(
+    ([label, f]) => `| ${label} | ${group.map((s) => f(s, group)).join(" | ")} |`,
+  );
   return [header, rule, ...rows].join("\n");
 }
 

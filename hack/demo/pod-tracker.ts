@@ -8,6 +8,8 @@ export interface PodTracker {
   pods(): PodTimeline[];
   /** Marks every pod seen so far as old (call right before the rollout). */
   markOld(): void;
+  /** Reads every live pod's in-flight count from its quiesce endpoint now (into `inFlight`). */
+  pollInFlight(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -74,24 +76,28 @@ export async function trackPods(
   });
   await informer.start();
 
+  const port = options.port ?? 8080;
+  const pollInFlight = async () => {
+    await Promise.all(
+      [...byUid.values()]
+        .filter((t) => t.ip && !t.goneAt)
+        .map(async (t) => {
+          try {
+            const res = await fetch(`http://${t.ip}:${port}/quiesce`, { signal: AbortSignal.timeout(800) });
+            const body = (await res.json()) as { inFlight?: unknown };
+            if (typeof body.inFlight === "number") t.inFlight = body.inFlight;
+          } catch {
+            // closed or gone: keep the last value
+          }
+        }),
+    );
+  };
   let poller: NodeJS.Timeout | undefined;
   if (options.pollInFlightMs) {
-    const port = options.port ?? 8080;
+    const every = options.pollInFlightMs;
     const poll = async () => {
-      await Promise.all(
-        [...byUid.values()]
-          .filter((t) => t.ip && !t.goneAt)
-          .map(async (t) => {
-            try {
-              const res = await fetch(`http://${t.ip}:${port}/quiesce`, { signal: AbortSignal.timeout(800) });
-              const body = (await res.json()) as { inFlight?: unknown };
-              if (typeof body.inFlight === "number") t.inFlight = body.inFlight;
-            } catch {
-              // closed or gone: keep the last value
-            }
-          }),
-      );
-      if (!stopped) poller = setTimeout(() => void poll(), options.pollInFlightMs);
+      await pollInFlight();
+      if (!stopped) poller = setTimeout(() => void poll(), every);
     };
     void poll();
   }
@@ -101,6 +107,7 @@ export async function trackPods(
     markOld() {
       for (const t of byUid.values()) if (!t.goneAt) t.old = true;
     },
+    pollInFlight,
     async stop() {
       stopped = true;
       if (poller) clearTimeout(poller);

@@ -1,5 +1,6 @@
 // Scenario sizes: the demo's (fits in a few minutes, readable), the benchmark's (50,000+ requests per run) and more.
 import { z } from "zod";
+import { uniformWorkMix } from "../../test/harness/report/scale-in.ts";
 
 const mixEntry = z.object({
   path: z.string().startsWith("/"),
@@ -28,6 +29,8 @@ export const profileSchema = z.object({
   /** Load before the rollout starts, so long work is in flight on every pod. */
   warmupMs: z.int().min(0),
   rolloutTimeoutMs: z.int().min(1000),
+  /** Instead of a rollout restart: scale the Deployment from `replicas` to this many (the scale-in scenario). */
+  scaleInTo: z.int().min(0).optional(),
 });
 export type Profile = z.infer<typeof profileSchema>;
 
@@ -99,4 +102,20 @@ export const SHORT_DRAIN_PROFILE: Profile = {
   },
   warmupMs: 6000,
   rolloutTimeoutMs: 300_000,
+};
+
+/**
+ * 8 -> 4 under load: 5 long requests of uniform random length (5-40 s) at a time, placed wherever the round robin
+ * stands when one is sent (the short stream moves it on), so about 4 of the 8 pods have long work and the rest are
+ * idle, plus a short stream; 2 s lag. All 4 removals drain at once (maxSurge sets the budget's maxConcurrent).
+ */
+export const SCALE_IN_PROFILE: Profile = {
+  replicas: 8,
+  scaleInTo: 4,
+  maxSurge: 4,
+  propagationDelayMs: 2000,
+  short: { path: "/work?ms=2", ratePerSecond: 40, loops: 1 },
+  long: { mix: uniformWorkMix(5000, 40_000, 1000), concurrency: 5 },
+  warmupMs: 25_000,
+  rolloutTimeoutMs: 180_000,
 };

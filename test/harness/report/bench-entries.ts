@@ -2,11 +2,14 @@
 import type { Way } from "../../scenarios/ways.ts";
 import { counterSum, diffBuckets, histogramBuckets, histogramQuantile } from "./prometheus.ts";
 
-export const BENCH_SCENARIOS = ["base", "slow-lb", "low-rate", "short-drain"] as const;
+export const BENCH_SCENARIOS = ["base", "slow-lb", "low-rate", "short-drain", "scale-in"] as const;
 export type BenchScenario = (typeof BENCH_SCENARIOS)[number];
 
+/** An entry's way: one of the three (test/scenarios/ways.ts), or the operator with `scaleIn.preferIdle`. */
+export type BenchWay = Way | "operator-prefer-idle";
+
 /** The base scenario keeps the bare way names (`naive`, ...); the others are `<way>/<scenario>`. */
-export function entryName(way: Way, scenario: BenchScenario): string {
+export function entryName(way: BenchWay, scenario: BenchScenario): string {
   return scenario === "base" ? way : `${way}/${scenario}`;
 }
 
@@ -50,12 +53,15 @@ export const OPERATOR_METRICS = {
   settle: "quiesce_settle_duration_seconds",
   trafficAfterLeaving: "quiesce_traffic_after_leaving_seconds",
   apiRequests: "quiesce_api_requests_total",
+  deletionCostWrites: "quiesce_deletion_cost_writes_total",
 } as const;
 
 /** The operator's totals over an entry's runs. */
 export interface OperatorTotals {
   cpuSeconds: number;
   apiRequests: number;
+  /** Writes of the scale-in pod-deletion-cost (`scaleIn.preferIdle`), set and clear. */
+  deletionCostWrites: number;
   webhook: Buckets;
   settle: Buckets;
   trafficAfterLeaving: Buckets;
@@ -64,6 +70,7 @@ export interface OperatorTotals {
 export const NO_OPERATOR_TOTALS: OperatorTotals = {
   cpuSeconds: 0,
   apiRequests: 0,
+  deletionCostWrites: 0,
   webhook: [],
   settle: [],
   trafficAfterLeaving: [],
@@ -79,12 +86,11 @@ export interface OperatorScrape {
 export function addRun(acc: OperatorTotals, before: OperatorScrape, after: OperatorScrape): OperatorTotals {
   const delta = (name: string) =>
     diffBuckets(histogramBuckets(after.text, name), histogramBuckets(before.text, name));
+  const counted = (name: string) => counterSum(after.text, name) - counterSum(before.text, name);
   return {
     cpuSeconds: acc.cpuSeconds + after.cpuSeconds - before.cpuSeconds,
-    apiRequests:
-      acc.apiRequests +
-      counterSum(after.text, OPERATOR_METRICS.apiRequests) -
-      counterSum(before.text, OPERATOR_METRICS.apiRequests),
+    apiRequests: acc.apiRequests + counted(OPERATOR_METRICS.apiRequests),
+    deletionCostWrites: acc.deletionCostWrites + counted(OPERATOR_METRICS.deletionCostWrites),
     webhook: addBuckets(acc.webhook, delta(OPERATOR_METRICS.webhook)),
     settle: addBuckets(acc.settle, delta(OPERATOR_METRICS.settle)),
     trafficAfterLeaving: addBuckets(acc.trafficAfterLeaving, delta(OPERATOR_METRICS.trafficAfterLeaving)),

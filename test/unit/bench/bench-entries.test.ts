@@ -20,6 +20,8 @@ describe("bench entries", () => {
   it("keeps the bare way names for the base scenario and names the others <way>/<scenario>", () => {
     expect(entryName("operator", "base")).toBe("operator");
     expect(entryName("prestop-sleep", "short-drain")).toBe("prestop-sleep/short-drain");
+    expect(entryName("operator-prefer-idle", "scale-in")).toBe("operator-prefer-idle/scale-in");
+    expect(entryScenario("operator-prefer-idle/scale-in")).toBe("scale-in");
     expect(entryScenario("naive")).toBe("base");
     expect(entryScenario("operator/slow-lb")).toBe("slow-lb");
   });
@@ -55,10 +57,14 @@ describe("bench entries", () => {
     const both = addRun(
       run1,
       scrape(`${settle([2, 4, 4])}\nquiesce_api_requests_total{verb="patch"} 5`, 3),
-      scrape(`${settle([2, 8, 8])}\nquiesce_api_requests_total{verb="patch"} 12`, 4.5),
+      scrape(
+        `${settle([2, 8, 8])}\nquiesce_api_requests_total{verb="patch"} 12\nquiesce_deletion_cost_writes_total{action="set"} 6\nquiesce_deletion_cost_writes_total{action="clear"} 2`,
+        4.5,
+      ),
     );
     expect(both.cpuSeconds).toBe(3.5);
     expect(both.apiRequests).toBe(7);
+    expect(both.deletionCostWrites).toBe(8);
     expect(both.settle.at(-1)).toEqual([Infinity, 8]);
     const stats = histogramStats(both.settle);
     expect(stats?.n).toBe(8);
