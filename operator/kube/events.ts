@@ -12,8 +12,24 @@ export interface EventTarget {
 export type EventType = "Normal" | "Warning";
 
 export interface EventRecorder {
-  record(target: EventTarget, type: EventType, reason: string, message: string): Promise<void>;
+  /**
+   * `once`: the Event's name is derived from the target and this key, so recording it again (a new leader
+   * resuming a drain whose Event the old one may have written) finds it already there and adds nothing.
+   */
+  record(target: EventTarget, type: EventType, reason: string, message: string, once?: string): Promise<void>;
 }
+
+/** A DNS-subdomain Event name of at most 253 characters, unique per target object (UID) and key. */
+export function onceEventName(target: EventTarget, key: string): string {
+  const uid = (target.uid ?? "").replace(/[^a-z0-9]/g, "").slice(0, 12);
+  return `${target.name.slice(0, 200)}.${uid || "x"}.${key
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, 32)}`;
+}
+
+const alreadyExists = (error: unknown) =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === 409;
 
 export function eventRecorder(
   core: CoreV1Api,
@@ -21,13 +37,15 @@ export function eventRecorder(
   onError: (error: unknown) => void,
 ): EventRecorder {
   return {
-    async record(target, type, reason, message) {
+    async record(target, type, reason, message, once) {
       const now = new Date();
+      const name =
+        once === undefined ? { generateName: `${target.name}.` } : { name: onceEventName(target, once) };
       try {
         await core.createNamespacedEvent({
           namespace: target.namespace,
           body: {
-            metadata: { generateName: `${target.name}.`, namespace: target.namespace },
+            metadata: { ...name, namespace: target.namespace },
             involvedObject: {
               apiVersion: target.apiVersion,
               kind: target.kind,
@@ -47,6 +65,7 @@ export function eventRecorder(
           },
         });
       } catch (error) {
+        if (once !== undefined && alreadyExists(error)) return; // recorded before, by us or a previous leader
         onError(error); // an Event is best effort: never fail a drain over it
       }
     },

@@ -132,9 +132,12 @@ describe("kubectl quiesce", () => {
     const missing = await runPlugin(["status", "nope", "-n", ns]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`error: quiescepolicy "nope" not found in namespace ${ns}`);
-    const badType = await runPlugin(["rollout", "status", "statefulset/x", "-n", ns]);
+    const badType = await runPlugin(["rollout", "status", "job/x", "-n", ns]);
     expect(badType.code).toBe(1);
-    expect(badType.stderr).toContain('unsupported resource type "statefulset"');
+    expect(badType.stderr).toContain('unsupported resource type "job"');
+    const absent = await runPlugin(["rollout", "status", "statefulset/x", "-n", ns]);
+    expect(absent.code).toBe(1);
+    expect(absent.stderr).toContain(`reading statefulset ${ns}/x`);
   });
 
   it("rollout restart follows the drains with a progress bar; status shows the draining pod with in-flight work and ETA", async () => {
@@ -173,7 +176,13 @@ describe("kubectl quiesce", () => {
     // `rollout status` on a finished rollout returns at once; with -o json it prints the summary.
     const status = await runPlugin(["rollout", "status", "deploy/web", "-n", ns, "-o", "json"]);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ deployment: "web", namespace: ns, complete: true });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      deployment: "web",
+      kind: "deployment",
+      name: "web",
+      namespace: ns,
+      complete: true,
+    });
   });
 
   it("rollout status exits non-zero when a drain timed out, naming the pod", async () => {

@@ -50,6 +50,8 @@ async function snapshot(c: PluginClients, kind: WorkloadKind, name: string, now:
 
 function summary(o: RolloutOptions, namespace: string, p: RolloutProgress | undefined, elapsedMs: number) {
   return {
+    // `deployment: NAME` as before; `statefulset: NAME` and `daemonset: NAME` alike.
+    [o.kind]: o.name,
     kind: o.kind,
     name: o.name,
     namespace,

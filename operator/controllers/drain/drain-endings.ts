@@ -3,6 +3,7 @@ import type { DrainState } from "../../api/pod-annotations.ts";
 import type { ProbeResult } from "./observation.ts";
 import {
   type Decision,
+  type DrainEvent,
   event,
   holdNotReady,
   lastErrorText,
@@ -37,9 +38,8 @@ export function toUnquiescing(ctx: StepContext): Decision {
 /** The drain is over (drained, or out of time): record it, then remove the pod unless it is kept. */
 export function finish(ctx: StepContext, how: "Drained" | "TimedOut", probe?: ProbeResult): Decision {
   const { state, now, policy, timing } = ctx;
-  const elapsed = ((now - (state.startedAt ?? now)) / 1000).toFixed(1);
   const keep = how === "TimedOut" && policy.drain.onTimeout === "Keep";
-  // Maintenance mode: quiesced and out of the endpoints, but kept until the Deployment is unquiesced.
+  // Maintenance mode: quiesced and out of the endpoints, but kept until the workload is unquiesced.
   const maintenance = state.reason === "maintenance";
   const next: DrainState = {
     ...state,
@@ -49,36 +49,56 @@ export function finish(ctx: StepContext, how: "Drained" | "TimedOut", probe?: Pr
     outcome: keep ? "Kept" : how,
     lastError: undefined,
   };
+  const finished = endingEvent(ctx, how, keep, now, lastErrorText(ctx, probe));
+  const ended = how === "Drained" ? "drained" : "timed_out";
+  if (keep || maintenance) return { state: next, events: [finished], ended };
+  return { state: next, events: [finished], ended, remove: true, requeueMs: timing.pollMs };
+}
+
+/**
+ * The Event that says how a drain ended, recorded once per drain (its key names the drain's start): a new leader
+ * that resumes a finished drain records it again, in case the old one stopped between the state and the Event.
+ */
+function endingEvent(
+  ctx: StepContext,
+  how: "Drained" | "TimedOut",
+  keep: boolean,
+  at: number,
+  error: string | undefined,
+): DrainEvent {
+  const { state, policy, timing } = ctx;
+  const elapsed = ((at - (state.startedAt ?? at)) / 1000).toFixed(1);
+  const maintenance = state.reason === "maintenance";
+  const once = `ending-${state.startedAt ?? 0}`;
   const then = keep
     ? "keeping pod (onTimeout: Keep)"
     : maintenance
       ? "kept out of service until unquiesced"
       : `${state.via === "evict" ? "evicting" : "deleting"} pod`;
-  let finished: ReturnType<typeof event>;
   if (how === "Drained") {
     const what = policy.endpoint ? "drained" : `no endpoint: NotReady for ${timing.settleMs / 1000}s`;
     const refusals =
       state.lastRefusedAt === undefined
         ? ""
         : " (its removal waited for the app's refusals of new work to stop)";
-    finished = event("Normal", "Drained", `${what} after ${elapsed}s${refusals}; ${then}`);
-  } else {
-    const left = state.inFlight === undefined ? "" : ` with ${state.inFlight} in flight`;
-    const error = lastErrorText(ctx, probe);
-    const why = error ? ` (last endpoint error: ${error})` : "";
-    const held =
-      state.heldAt === undefined
-        ? ""
-        : `, removal held ${((now - state.heldAt) / 1000).toFixed(1)}s for the endpoints`;
-    finished = event(
-      "Warning",
-      "DrainTimedOut",
-      `drain timed out after ${elapsed}s${left}${why}${held}; ${then}`,
-    );
+    return { ...event("Normal", "Drained", `${what} after ${elapsed}s${refusals}; ${then}`), once };
   }
-  const ended = how === "Drained" ? "drained" : "timed_out";
-  if (keep || maintenance) return { state: next, events: [finished], ended };
-  return { state: next, events: [finished], ended, remove: true, requeueMs: timing.pollMs };
+  const left = state.inFlight === undefined ? "" : ` with ${state.inFlight} in flight`;
+  const why = error ? ` (last endpoint error: ${error})` : "";
+  const held =
+    state.heldAt === undefined
+      ? ""
+      : `, removal held ${((at - state.heldAt) / 1000).toFixed(1)}s for the endpoints`;
+  const message = `drain timed out after ${elapsed}s${left}${why}${held}; ${then}`;
+  return { ...event("Warning", "DrainTimedOut", message), once };
+}
+
+/** A finished drain's ending Event again, as at its finish (idempotent: recorded once per drain). */
+function endingAgain(ctx: StepContext): DrainEvent[] {
+  const { state } = ctx;
+  if (state.phase !== "Drained" && state.phase !== "TimedOut") return [];
+  const at = state.phaseEnteredAt ?? ctx.now;
+  return [endingEvent(ctx, state.phase, state.outcome === "Kept", at, undefined)];
 }
 
 /** Drained or TimedOut: remove the pod (again, until it is terminating), unless it is kept. */
@@ -91,7 +111,13 @@ export function removing(ctx: StepContext): Decision {
       return backToServing(ctx, "Unquiesced", `${reversalCause(ctx)}; pod serves again`);
     return toUnquiescing(ctx);
   }
-  return { state, serving: holdNotReady(ctx), remove: true, requeueMs: ctx.timing.pollMs };
+  return {
+    state,
+    serving: holdNotReady(ctx),
+    events: endingAgain(ctx),
+    remove: true,
+    requeueMs: ctx.timing.pollMs,
+  };
 }
 
 /** Unquiescing: ask the app to serve again (DELETE quiesce), then the gate; bounded by timeoutSeconds. */

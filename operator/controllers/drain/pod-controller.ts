@@ -238,7 +238,13 @@ export class PodController {
           break;
         }
         case "emitEvent":
-          await this.deps.events.record(podTarget(pod), action.eventType, action.reason, action.message);
+          await this.deps.events.record(
+            podTarget(pod),
+            action.eventType,
+            action.reason,
+            action.message,
+            action.once,
+          );
           // Warnings about what the app or its load balancer do are the user's to see in the log too.
           if (action.eventType === "Warning") log.warn({ reason: action.reason }, action.message);
           break;

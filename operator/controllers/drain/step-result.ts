@@ -25,6 +25,8 @@ export interface DrainEvent {
   eventType: "Normal" | "Warning";
   reason: EventReason;
   message: string;
+  /** Recorded at most once per pod under this key (the drain's ending, re-emitted when a drain is resumed). */
+  once?: string;
 }
 
 /** Effects for the caller to perform, in order. `patchAnnotations` is a merge-patch fragment: null removes a key. */

@@ -53,11 +53,15 @@ export function budgetFor(
   // pod in place (same name, same node) only once it is gone, so at most its other pods can serve meanwhile.
   const desired = desiredReplicas(pod, lookups);
   const inPlace = own.workload.kind === "StatefulSet" || own.workload.kind === "DaemonSet";
-  // A Recreate rollout starts the new pods only once every old one is gone: its downtime is chosen, not a budget's.
+  // A Recreate rollout creates the new ReplicaSet only once every old pod is gone (so no revision is "newer" yet):
+  // its old ReplicaSet is scaled below what the Deployment wants. Its downtime is chosen, not a budget's.
+  const deployment =
+    own.workload.kind === "Deployment"
+      ? lookups.deployment(own.workload.namespace, own.workload.name)
+      : undefined;
   const recreating =
-    own.workload.kind === "Deployment" &&
-    own.revisionIsCurrent === false &&
-    lookups.deployment(own.workload.namespace, own.workload.name)?.spec?.strategy?.type === "Recreate";
+    deployment?.spec?.strategy?.type === "Recreate" &&
+    (own.replicaSet?.spec?.replicas ?? 0) < (deployment.spec?.replicas ?? 1);
   const others =
     desired === undefined ? undefined : recreating ? 0 : Math.max(0, inPlace ? desired - 1 : desired);
   const minServing = others === undefined ? budget.minServing : Math.min(budget.minServing, others);

@@ -83,8 +83,13 @@ describe("drain state machine: paths", () => {
     const patch = r.actions[0];
     expect(patch?.type === "patchAnnotations" && patch.annotations[ANNOTATIONS.state]).toBe("Drained");
 
-    // Still there on the next reconcile: delete again. Terminating: done.
-    expect(kinds(step(r.state, present, T0 + 6010, p))).toEqual(["deletePod", "requeueAfter"]);
+    // Still there on the next reconcile (a new leader resuming, or the delete failed): the ending Event again, under
+    // the same once-key (recorded only if the first never was), and delete again. Terminating: done.
+    const again = step(r.state, present, T0 + 6010, p);
+    expect(kinds(again)).toEqual(["emitEvent", "deletePod", "requeueAfter"]);
+    const onceOf = (x: StepResult) => x.actions.find((a) => a.type === "emitEvent");
+    expect(onceOf(again)).toMatchObject({ reason: "Drained", once: `ending-${T0}` });
+    expect(onceOf(r)).toMatchObject({ once: `ending-${T0}`, message: onceOf(again)?.message });
     expect(step(r.state, { pod: "terminating", gate: false }, T0 + 6010, p)).toMatchObject({
       done: true,
       actions: [],
