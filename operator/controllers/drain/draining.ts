@@ -52,9 +52,13 @@ function afterQuiesce(here: StepContext, deadline: number): Decision {
   // A drained answer wins over a deadline reached while it was on its way.
   if (probe?.ok && probe.status.inFlight === 0) {
     // Removing the pod now would turn the refusals into connection errors: wait for them to stop, to the deadline.
-    // An app that counts refusals and drained at once gets one more reading first: its baseline is all we know.
-    const confirm = state.phase === "Quiescing" && probe.status.refused !== undefined;
-    const quietAt = confirm ? now + timing.pollMs : refusalsQuietAt(state, timing.pollMs, timing.maxSettleMs);
+    // An app that counts refusals is read at least one poll interval after its quiesce answer (its baseline is all
+    // a drained-at-once answer tells), whatever woke the drain earlier.
+    const enteredDraining = state.phase === "Draining" ? (state.phaseEnteredAt ?? now) : now;
+    const confirmAt = probe.status.refused === undefined ? undefined : enteredDraining + timing.pollMs;
+    const refusalsAt = refusalsQuietAt(state, timing.pollMs, timing.maxSettleMs);
+    const waits = [confirmAt, refusalsAt].filter((t): t is number => t !== undefined);
+    const quietAt = waits.length === 0 ? undefined : Math.max(...waits);
     if (quietAt === undefined || now >= quietAt || now >= deadline) {
       return notReadyWith(here, finish(here, "Drained"));
     }

@@ -233,6 +233,11 @@ describe("drain state machine: paths", () => {
     expect(r.state).toMatchObject({ phase: "Draining", inFlight: 0, lastRefused: 0 });
     expect(removes(r)).toBe(false);
     expect(requeueMs(r)).toBe(1000);
+    // A reconcile woken early (an EndpointSlice event) does not cut the wait short.
+    const early = reconcile(r.state, p, T0 + 2040, drained(0));
+    expect(early.state.phase).toBe("Draining");
+    expect(removes(early)).toBe(false);
+    expect(requeueMs(early)).toBe(960);
     const quiet = reconcile(r.state, p, T0 + 3000, drained(0));
     expect(quiet.state.phase).toBe("Drained");
     expect(removes(quiet)).toBe(true);
