@@ -101,6 +101,16 @@ export function withRefusals(state: DrainState, probe: ProbeResult | undefined, 
   return { state: next, events: [event("Warning", "TrafficStillArriving", message)] };
 }
 
+/**
+ * Whether the settle ended because the counter had stood still long enough for its rate (at `at`, the quiesce),
+ * rather than on the timer or the bound, which may quiesce into traffic that still arrives.
+ */
+export function settledOnQuiet(state: DrainState, at: number, pollMs: number, boundMs: number): boolean {
+  const needed = quietNeededMs(state, pollMs, boundMs);
+  if (needed === undefined || state.lastAcceptedAt === undefined) return false;
+  return at - Math.max(state.lastAcceptedAt, state.leftEndpointsAt ?? 0) >= needed;
+}
+
 /** Until when a drained pod's removal waits because refusals still rose; undefined when none did. */
 export function refusalsQuietAt(state: DrainState, pollMs: number, boundMs: number): number | undefined {
   if (state.lastRefusedAt === undefined) return undefined;

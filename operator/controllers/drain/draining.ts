@@ -1,6 +1,6 @@
 // A drain under way (Settling, Quiescing, Draining): the deadline, reversals, and the app's answers to the quiesce.
 import type { DrainState } from "../../api/pod-annotations.ts";
-import { refusalsQuietAt, withRefusals } from "./arrival-evidence.ts";
+import { refusalsQuietAt, settledOnQuiet, withRefusals } from "./arrival-evidence.ts";
 import {
   backToServing,
   finish,
@@ -52,10 +52,13 @@ function afterQuiesce(here: StepContext, deadline: number): Decision {
   // A drained answer wins over a deadline reached while it was on its way.
   if (probe?.ok && probe.status.inFlight === 0) {
     // Removing the pod now would turn the refusals into connection errors: wait for them to stop, to the deadline.
-    // An app that counts refusals is read at least one poll interval after its quiesce answer (its baseline is all
-    // a drained-at-once answer tells), whatever woke the drain earlier.
+    // When the settle ended on its timer or bound (traffic may still come), an app that counts refusals is read at
+    // least one poll interval after its quiesce answer (its baseline is all a drained-at-once answer tells),
+    // whatever woke the drain earlier.
     const enteredDraining = state.phase === "Draining" ? (state.phaseEnteredAt ?? now) : now;
-    const confirmAt = probe.status.refused === undefined ? undefined : enteredDraining + timing.pollMs;
+    const unsure = !settledOnQuiet(state, enteredDraining, timing.pollMs, timing.maxSettleMs);
+    const confirmAt =
+      probe.status.refused === undefined || !unsure ? undefined : enteredDraining + timing.pollMs;
     const refusalsAt = refusalsQuietAt(state, timing.pollMs, timing.maxSettleMs);
     const waits = [confirmAt, refusalsAt].filter((t): t is number => t !== undefined);
     const quietAt = waits.length === 0 ? undefined : Math.max(...waits);

@@ -246,6 +246,26 @@ describe("drain state machine: paths", () => {
     expect(removes(refusing)).toBe(false);
   });
 
+  it("a settle that ended on quiet needs no extra reading: the drained-at-once pod goes at once", () => {
+    const p = policy();
+    // 100 req/s until T0 + 1 s, quiet since: the settle ended on quiet at T0 + 2 s.
+    const quiet = {
+      startedAt: T0 - 5000,
+      leftEndpointsAt: T0,
+      firstAccepted: 0,
+      firstAcceptedAt: T0 - 4000,
+      lastAccepted: 500,
+      lastAcceptedAt: T0 + 1000,
+    };
+    const drained = {
+      ok: true as const,
+      status: { state: "drained" as const, inFlight: 0, accepted: 500, refused: 0 },
+    };
+    const r = reconcile(base("Quiescing", quiet), p, T0 + 2000, drained);
+    expect(r.state.phase).toBe("Drained");
+    expect(removes(r)).toBe(true);
+  });
+
   it("an app without `refused` is deleted once drained, as before", () => {
     const p = policy();
     const r = reconcile(base("Draining", { startedAt: T0 }), p, T0 + 2000, ok(0, 100, "drained"));
