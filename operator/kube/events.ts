@@ -1,5 +1,6 @@
 // Records Kubernetes Events (core/v1) on pods and policies, the way kubectl describe shows them.
 import type { CoreV1Api } from "@kubernetes/client-node";
+import { isConflict } from "./api-errors.ts";
 
 export interface EventTarget {
   apiVersion: string;
@@ -28,8 +29,6 @@ export function onceEventName(target: EventTarget, key: string): string {
     .slice(0, 32)}`;
 }
 
-const alreadyExists = (error: unknown) =>
-  typeof error === "object" && error !== null && (error as { code?: unknown }).code === 409;
 
 export function eventRecorder(
   core: CoreV1Api,
@@ -65,7 +64,7 @@ export function eventRecorder(
           },
         });
       } catch (error) {
-        if (once !== undefined && alreadyExists(error)) return; // recorded before, by us or a previous leader
+        if (once !== undefined && isConflict(error)) return; // recorded before, by us or a previous leader
         onError(error); // an Event is best effort: never fail a drain over it
       }
     },
