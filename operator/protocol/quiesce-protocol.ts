@@ -17,7 +17,8 @@ export const QUIESCE_METHODS = ["GET", "POST", "DELETE"] as const;
 export const quiesceStateSchema = z.enum(["serving", "quiescing", "drained"]);
 export type QuiesceState = z.infer<typeof quiesceStateSchema>;
 
-const countSchema = z.number().int().nonnegative();
+/** A count as the protocol sends it: a non-negative safe integer. */
+export const countSchema = z.number().int().nonnegative();
 
 /**
  * Body of every 2xx response of the quiesce endpoint. Unknown fields are ignored (forward compatibility).

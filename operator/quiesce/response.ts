@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import {
+  countSchema,
   errorBodySchema,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
@@ -100,9 +101,8 @@ function interpret(result: ExchangeResult): QuiesceCallResult {
   };
 }
 
-const count = z.number().int().nonnegative();
 /** What a drain cannot do without; the counters and classes are read one by one (withCounters). */
-const partialStatusSchema = z.object({ state: quiesceStateSchema, inFlight: count });
+const partialStatusSchema = z.object({ state: quiesceStateSchema, inFlight: countSchema });
 
 function withCounters(base: z.infer<typeof partialStatusSchema>, json: unknown): ReadStatus {
   const body = json as Record<string, unknown>;
@@ -110,7 +110,7 @@ function withCounters(base: z.infer<typeof partialStatusSchema>, json: unknown):
   const read = (field: "accepted" | "refused", required: boolean): number | undefined => {
     const value = body[field];
     if (value === undefined && !required) return undefined;
-    if (count.safeParse(value).success) return value as number;
+    if (countSchema.safeParse(value).success) return value as number;
     issues.push(value === undefined ? `${field} is missing` : `${field} is not a count (${describe(value)})`);
     return undefined;
   };
