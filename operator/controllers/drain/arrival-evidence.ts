@@ -108,7 +108,12 @@ export function withRefusals(state: DrainState, probe: ProbeResult | undefined, 
 export function settledOnQuiet(state: DrainState, at: number, pollMs: number, boundMs: number): boolean {
   const needed = quietNeededMs(state, pollMs, boundMs);
   if (needed === undefined || state.lastAcceptedAt === undefined) return false;
-  return at - Math.max(state.lastAcceptedAt, state.leftEndpointsAt ?? 0) >= needed;
+  return at - quietSince(state, state.leftEndpointsAt ?? 0, at) >= needed;
+}
+
+/** Quiet counts from the last arrival, but never from before the pod left the endpoints (`leftAt`). */
+export function quietSince(state: DrainState, leftAt: number, now: number): number {
+  return Math.max(state.lastAcceptedAt ?? now, leftAt);
 }
 
 /** Until when a drained pod's removal waits because refusals still rose; undefined when none did. */

@@ -56,20 +56,20 @@ function afterQuiesce(here: StepContext, deadline: number): Decision {
     // least one poll interval after its quiesce answer (its baseline is all a drained-at-once answer tells),
     // whatever woke the drain earlier.
     const enteredDraining = state.phase === "Draining" ? (state.phaseEnteredAt ?? now) : now;
-    const unsure = !settledOnQuiet(state, enteredDraining, timing.pollMs, timing.maxSettleMs);
-    const confirmAt =
-      probe.status.refused === undefined || !unsure ? undefined : enteredDraining + timing.pollMs;
+    const confirm =
+      probe.status.refused !== undefined &&
+      !settledOnQuiet(state, enteredDraining, timing.pollMs, timing.maxSettleMs);
+    const confirmAt = confirm ? enteredDraining + timing.pollMs : undefined;
     const refusalsAt = refusalsQuietAt(state, timing.pollMs, timing.maxSettleMs);
     const waits = [confirmAt, refusalsAt].filter((t): t is number => t !== undefined);
     const quietAt = waits.length === 0 ? undefined : Math.max(...waits);
     if (quietAt === undefined || now >= quietAt || now >= deadline) {
       return notReadyWith(here, finish(here, "Drained"));
     }
-    const entered = state.phase === "Draining" ? state.phaseEnteredAt : now;
     const next: DrainState = {
       ...state,
       phase: "Draining",
-      phaseEnteredAt: entered,
+      phaseEnteredAt: enteredDraining,
       inFlight: 0,
       lastError: undefined,
     };

@@ -2,7 +2,7 @@
 // before the pod is removed); and the hold of a removal whose deadline came while a Service still routes to it.
 import type { DrainState } from "../../api/pod-annotations.ts";
 import { arrivalRate, formatRate } from "../../api/traffic-evidence.ts";
-import { quietNeededMs, withReading } from "./arrival-evidence.ts";
+import { quietNeededMs, quietSince, withReading } from "./arrival-evidence.ts";
 import { finish } from "./drain-endings.ts";
 import {
   type Decision,
@@ -64,9 +64,7 @@ function settle(read: StepContext, failure: readonly DrainEvent[], wait: (ms: nu
   }
   const boundAt = Math.max(settledAt, leftAt + timing.maxSettleMs);
   const needed = quietNeededMs(state, timing.pollMs, boundAt - leftAt);
-  // Quiet counts from the last arrival, but never from before the pod left the endpoints.
-  const quietSince = Math.max(state.lastAcceptedAt ?? now, leftAt);
-  const quietAt = needed === undefined ? settledAt : quietSince + needed;
+  const quietAt = needed === undefined ? settledAt : quietSince(state, leftAt, now) + needed;
   if (now >= boundAt) return toQuiescing(here, needed === undefined ? "timer" : "bound");
   if (now >= quietAt) return toQuiescing(here, needed === undefined ? "timer" : "quiet");
   const next = { ...state, lastError: undefined };
