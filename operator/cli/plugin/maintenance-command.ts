@@ -4,8 +4,6 @@ import {
   AuthenticationV1Api,
   type KubernetesObject,
   PatchStrategy,
-  setHeaderOptions,
-  type V1LabelSelector,
   type V1Pod,
 } from "@kubernetes/client-node";
 import {
@@ -19,9 +17,8 @@ import {
 import { drainStateOf } from "../../api/pod-view.ts";
 import type { PluginIo } from "./io.ts";
 import { type PluginClients, selectorString } from "./kube.ts";
+import { patchWorkload, readWorkloadObject } from "./rollout-targets.ts";
 import type { WorkloadTarget } from "./target.ts";
-
-const merge = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 /** Who is asking, as the API server authenticated us (recorded in the annotation; RBAC decides who may patch). */
 async function whoAmI(c: PluginClients): Promise<string> {
@@ -34,25 +31,11 @@ async function whoAmI(c: PluginClients): Promise<string> {
 }
 
 async function setAnnotation(c: PluginClients, t: WorkloadTarget, value: string | null): Promise<void> {
-  const args = {
-    name: t.name,
-    namespace: c.namespace,
-    body: { metadata: { annotations: { [MAINTENANCE_ANNOTATION]: value } } },
-  };
-  if (t.kind === "statefulset") await c.apps.patchNamespacedStatefulSet(args, merge);
-  else if (t.kind === "daemonset") await c.apps.patchNamespacedDaemonSet(args, merge);
-  else await c.apps.patchNamespacedDeployment(args, merge);
+  const body = { metadata: { annotations: { [MAINTENANCE_ANNOTATION]: value } } };
+  await patchWorkload(c, t.kind, t.name, body, PatchStrategy.MergePatch);
 }
 
-async function readObject(
-  c: PluginClients,
-  t: WorkloadTarget,
-): Promise<KubernetesObject & { spec?: { selector?: V1LabelSelector } }> {
-  const args = { name: t.name, namespace: c.namespace };
-  if (t.kind === "statefulset") return await c.apps.readNamespacedStatefulSet(args);
-  if (t.kind === "daemonset") return await c.apps.readNamespacedDaemonSet(args);
-  return await c.apps.readNamespacedDeployment(args);
-}
+const readObject = (c: PluginClients, t: WorkloadTarget) => readWorkloadObject(c, t.kind, t.name);
 
 /** The workload and its live pods (those its selector matches). */
 async function workloadPods(

@@ -1,6 +1,7 @@
-// The API calls of a rollout per workload kind: read it, restart it (stamp its pod template), and read the state
-// the rollout tracker follows (its revisions and pods).
+// The plugin's API calls per workload kind (Deployment, StatefulSet, DaemonSet): read and patch it, restart it (stamp
+// its pod template), and read the state the rollout tracker follows (its revisions and pods).
 import {
+  type KubernetesObject,
   PatchStrategy,
   setHeaderOptions,
   type V1ControllerRevision,
@@ -11,6 +12,7 @@ import {
   currentTemplateHash,
   daemonSetState,
   deploymentState,
+  newestRevision,
   ownedBy,
   statefulSetState,
   type WorkloadKind,
@@ -66,8 +68,7 @@ async function readKind(c: PluginClients, kind: WorkloadKind, name: string): Pro
   const ds = await c.apps.readNamespacedDaemonSet({ name, namespace });
   const revisions = await revisionsOf(c, ds.spec?.selector);
   const state = daemonSetState(ds, revisions);
-  const newest = ownedBy(ds.metadata?.uid, revisions).sort((a, b) => b.revision - a.revision)[0];
-  const at = epoch(newest?.metadata?.creationTimestamp);
+  const at = epoch(newestRevision(ds, revisions)?.metadata?.creationTimestamp);
   return {
     state,
     selector: selectorString(ds.spec?.selector ?? {}),
@@ -87,15 +88,38 @@ export async function readWorkload(
   }
 }
 
+/** Reads a workload of any kind the plugin takes, as far as every kind has it (metadata, selector). */
+export async function readWorkloadObject(
+  c: PluginClients,
+  kind: WorkloadKind,
+  name: string,
+): Promise<KubernetesObject & { spec?: { selector?: V1LabelSelector } }> {
+  const args = { name, namespace: c.namespace };
+  if (kind === "statefulset") return await c.apps.readNamespacedStatefulSet(args);
+  if (kind === "daemonset") return await c.apps.readNamespacedDaemonSet(args);
+  return await c.apps.readNamespacedDeployment(args);
+}
+
+/** Patches a workload of any kind the plugin takes (strategic merge, or JSON merge for metadata only). */
+export async function patchWorkload(
+  c: PluginClients,
+  kind: WorkloadKind,
+  name: string,
+  body: object,
+  strategy: PatchStrategy = PatchStrategy.StrategicMergePatch,
+): Promise<void> {
+  const args = { name, namespace: c.namespace, body };
+  const options = setHeaderOptions("Content-Type", strategy);
+  if (kind === "deployment") await c.apps.patchNamespacedDeployment(args, options);
+  else if (kind === "statefulset") await c.apps.patchNamespacedStatefulSet(args, options);
+  else await c.apps.patchNamespacedDaemonSet(args, options);
+}
+
 /** What `kubectl rollout restart` does: stamp the pod template, so the controller replaces every pod. */
 export async function restartWorkload(c: PluginClients, kind: WorkloadKind, name: string, now: number) {
   const annotations = { "kubectl.kubernetes.io/restartedAt": new Date(now).toISOString() };
-  const args = { name, namespace: c.namespace, body: { spec: { template: { metadata: { annotations } } } } };
-  const merge = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
   try {
-    if (kind === "deployment") await c.apps.patchNamespacedDeployment(args, merge);
-    else if (kind === "statefulset") await c.apps.patchNamespacedStatefulSet(args, merge);
-    else await c.apps.patchNamespacedDaemonSet(args, merge);
+    await patchWorkload(c, kind, name, { spec: { template: { metadata: { annotations } } } });
   } catch (error) {
     throw new Error(describeApiError(`restarting ${kind} ${c.namespace}/${name}`, error));
   }

@@ -105,11 +105,19 @@ export function statefulSetState(sts: V1StatefulSet): WorkloadState {
   };
 }
 
+/** The DaemonSet's newest ControllerRevision: its pods' hash says which are new. */
+export function newestRevision(
+  ds: V1DaemonSet,
+  revisions: readonly V1ControllerRevision[],
+): V1ControllerRevision | undefined {
+  return ownedBy(ds.metadata?.uid, revisions).sort((a, b) => b.revision - a.revision)[0];
+}
+
 /** A DaemonSet's new pods carry the hash of its newest ControllerRevision. */
 export function daemonSetState(ds: V1DaemonSet, revisions: readonly V1ControllerRevision[]): WorkloadState {
   const name = ds.metadata?.name ?? "";
   const st = ds.status;
-  const newest = ownedBy(ds.metadata?.uid, revisions).sort((a, b) => b.revision - a.revision)[0];
+  const newest = newestRevision(ds, revisions);
   const hash = caughtUp(ds) ? newest?.metadata?.labels?.[REVISION_HASH] : undefined;
   const desired = st?.desiredNumberScheduled ?? 0;
   return {
