@@ -4,7 +4,7 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-
 import { waitFor } from "../harness/wait-for.ts";
 import { evictPod } from "./drain-steps.ts";
 import { type AppOptions, appDaemonSet, appService, appStatefulSet } from "./manifests.ts";
-import { type Apis, isReady, listPods, nameOf } from "./workloads.ts";
+import { type Apis, listPods, nameOf, restartPatch, waitReadyPods } from "./workloads.ts";
 
 export type WorkloadKind = "StatefulSet" | "DaemonSet";
 
@@ -16,7 +16,7 @@ export async function createStatefulSetApp(
 ): Promise<V1Pod[]> {
   await apis.core.createNamespacedService({ namespace: o.namespace, body: appService(o) });
   await apis.apps.createNamespacedStatefulSet({ namespace: o.namespace, body: appStatefulSet(o) });
-  return await readyPods(apis, o.namespace, o.name, o.replicas, timeoutMs);
+  return await waitReadyPods(apis, o.namespace, o.name, o.replicas, timeoutMs);
 }
 
 /** Creates the DaemonSet and its Service; resolves when `nodes` pods are Ready. */
@@ -28,23 +28,12 @@ export async function createDaemonSetApp(
 ): Promise<V1Pod[]> {
   await apis.core.createNamespacedService({ namespace: o.namespace, body: appService(o) });
   await apis.apps.createNamespacedDaemonSet({ namespace: o.namespace, body: appDaemonSet(o) });
-  return await readyPods(apis, o.namespace, o.name, nodes, timeoutMs);
-}
-
-async function readyPods(apis: Apis, namespace: string, app: string, count: number, timeoutMs: number) {
-  return await waitFor(
-    async () => {
-      const pods = await listPods(apis, namespace, app);
-      return pods.length === count && pods.every(isReady) ? pods : undefined;
-    },
-    { timeoutMs, what: `${count} ready ${app} pods` },
-  );
+  return await waitReadyPods(apis, o.namespace, o.name, nodes, timeoutMs);
 }
 
 /** What `kubectl rollout restart statefulset|daemonset/NAME` does: stamp the pod template. */
 export async function restartWorkload(apis: Apis, kind: WorkloadKind, namespace: string, name: string) {
-  const annotations = { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() };
-  const body = { spec: { template: { metadata: { annotations } } } };
+  const body = restartPatch();
   const merge = setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
   if (kind === "StatefulSet") await apis.apps.patchNamespacedStatefulSet({ name, namespace, body }, merge);
   else await apis.apps.patchNamespacedDaemonSet({ name, namespace, body }, merge);

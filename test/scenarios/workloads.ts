@@ -57,24 +57,35 @@ export async function listPods(apis: Apis, namespace: string, app: string): Prom
 export async function createApp(apis: Apis, o: AppOptions, timeoutMs = 60_000): Promise<V1Pod[]> {
   await apis.core.createNamespacedService({ namespace: o.namespace, body: appService(o) });
   await apis.apps.createNamespacedDeployment({ namespace: o.namespace, body: appDeployment(o) });
+  return await waitReadyPods(apis, o.namespace, o.name, o.replicas, timeoutMs);
+}
+
+/** Waits until the app has exactly `count` pods, all Ready. */
+export async function waitReadyPods(
+  apis: Apis,
+  namespace: string,
+  app: string,
+  count: number,
+  timeoutMs: number,
+): Promise<V1Pod[]> {
   return await waitFor(
     async () => {
-      const pods = await listPods(apis, o.namespace, o.name);
-      return pods.length === o.replicas && pods.every(isReady) ? pods : undefined;
+      const pods = await listPods(apis, namespace, app);
+      return pods.length === count && pods.every(isReady) ? pods : undefined;
     },
-    { timeoutMs, what: `${o.replicas} ready ${o.name} pods` },
+    { timeoutMs, what: `${count} ready ${app} pods` },
   );
 }
 
-/** What `kubectl rollout restart` does: stamp the pod template. */
+/** The patch `kubectl rollout restart` makes: stamp the pod template. */
+export function restartPatch() {
+  const annotations = { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() };
+  return { spec: { template: { metadata: { annotations } } } };
+}
+
+/** What `kubectl rollout restart` does to a Deployment. */
 export async function rolloutRestart(apis: Apis, namespace: string, name: string): Promise<void> {
-  const body = {
-    spec: {
-      template: {
-        metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
-      },
-    },
-  };
+  const body = restartPatch();
   await apis.apps.patchNamespacedDeployment(
     { name, namespace, body },
     setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch),
