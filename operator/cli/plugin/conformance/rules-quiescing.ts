@@ -24,6 +24,16 @@ function refusal(run: Run) {
   return x;
 }
 
+/** The statuses read right before and right after the refused request, or why a rule cannot judge it. */
+function aroundRefusal(run: Run) {
+  const x = refusal(run);
+  if (!("step" in x)) return x;
+  const before = statusOf(run.one("status-quiescing"));
+  const after = statusOf(run.one("status-after-refusal"));
+  if (!before || !after) return skip("no status before and after the refusal");
+  return { before, after };
+}
+
 export const QUIESCING_RULES: Rule[] = [
   {
     id: "refuses-work",
@@ -52,11 +62,9 @@ export const QUIESCING_RULES: Rule[] = [
     level: "MUST",
     title: "a refusal counts neither in accepted nor in inFlight",
     check(run) {
-      const x = refusal(run);
-      if (!("step" in x)) return x;
-      const before = statusOf(run.one("status-quiescing"));
-      const after = statusOf(run.one("status-after-refusal"));
-      if (!before || !after) return skip("no status before and after the refusal");
+      const around = aroundRefusal(run);
+      if (!("after" in around)) return around;
+      const { before, after } = around;
       return firstFailure([
         after.accepted > before.accepted
           ? `accepted rose from ${before.accepted} to ${after.accepted} across a refused request`
@@ -73,11 +81,9 @@ export const QUIESCING_RULES: Rule[] = [
     level: "SHOULD",
     title: "a refusal counts in refused",
     check(run) {
-      const x = refusal(run);
-      if (!("step" in x)) return x;
-      const before = statusOf(run.one("status-quiescing"));
-      const after = statusOf(run.one("status-after-refusal"));
-      if (!before || !after) return skip("no status before and after the refusal");
+      const around = aroundRefusal(run);
+      if (!("after" in around)) return around;
+      const { before, after } = around;
       if (after.refused === undefined)
         return fail("the status has no refused counter: the operator cannot see traffic that still arrives");
       return after.refused > (before.refused ?? 0)
