@@ -29,7 +29,6 @@ export function onceEventName(target: EventTarget, key: string): string {
     .slice(0, 32)}`;
 }
 
-
 export function eventRecorder(
   core: CoreV1Api,
   component: string,
