@@ -170,6 +170,36 @@ describe.concurrent("workload kinds and removal paths", () => {
     expect(reasons.filter((r) => r === "Drained").length).toBe(2);
   });
 
+  it("a bare pod deleted by hand is drained, then removed", async () => {
+    const ns = await namespace("bare");
+    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 1, timeoutSeconds: 60 }));
+    await apis.core.createNamespacedService({
+      namespace: ns,
+      body: appService({ name: "web", namespace: ns }),
+    });
+    const template = appPodTemplate({ name: "web", namespace: ns, replicas: 1, grace: 30 });
+    await apis.core.createNamespacedPod({
+      namespace: ns,
+      body: { metadata: { ...template.metadata, name: "web-bare", namespace: ns }, spec: template.spec },
+    });
+    const pod = await waitFor(async () => (await listPods(apis, ns, "web")).find(isReady), {
+      timeoutMs: 30_000,
+      what: "the bare pod Ready",
+    });
+    const outcomes = await underLoad(ns, async () => {
+      expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
+      await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 60_000);
+    });
+    // A bare pod has no replacement: requests after it left the endpoints find none, and are not counted lost.
+    const sentToPod = outcomes.filter((o) => o.endpoint !== undefined);
+    expect(sentToPod.filter((o) => !o.ok)).toEqual([]);
+    expect((await drainReasons(ns, [pod])).filter((r) => r === "Drained")).toHaveLength(1);
+  });
+});
+
+// Cordons whole nodes: run alone, after the workloads above, so no other test's pods are placed or replaced while
+// a node is unschedulable (a DaemonSet rollout beside it once hung until the test timeout).
+describe("a node drain", () => {
   it("kubectl drain of a node with three pods under a PodDisruptionBudget: every pod drained and evicted, nothing stuck", async () => {
     const ns = await namespace("node-drain");
     await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 2, timeoutSeconds: 60 }));
@@ -211,31 +241,5 @@ describe.concurrent("workload kinds and removal paths", () => {
     const reasons = await drainReasons(ns, pods);
     expect(reasons.filter((r) => r === "Drained").length).toBe(3);
     expect(reasons).not.toContain("DrainTimedOut");
-  });
-
-  it("a bare pod deleted by hand is drained, then removed", async () => {
-    const ns = await namespace("bare");
-    await createPolicy(apis, "web", ns, samplePolicySpec("web", { settleSeconds: 1, timeoutSeconds: 60 }));
-    await apis.core.createNamespacedService({
-      namespace: ns,
-      body: appService({ name: "web", namespace: ns }),
-    });
-    const template = appPodTemplate({ name: "web", namespace: ns, replicas: 1, grace: 30 });
-    await apis.core.createNamespacedPod({
-      namespace: ns,
-      body: { metadata: { ...template.metadata, name: "web-bare", namespace: ns }, spec: template.spec },
-    });
-    const pod = await waitFor(async () => (await listPods(apis, ns, "web")).find(isReady), {
-      timeoutMs: 30_000,
-      what: "the bare pod Ready",
-    });
-    const outcomes = await underLoad(ns, async () => {
-      expect((await deletePod(apis, ns, nameOf(pod)))?.code).toBe(403);
-      await waitPodRemoved(apis, ns, nameOf(pod), uidOf(pod), 60_000);
-    });
-    // A bare pod has no replacement: requests after it left the endpoints find none, and are not counted lost.
-    const sentToPod = outcomes.filter((o) => o.endpoint !== undefined);
-    expect(sentToPod.filter((o) => !o.ok)).toEqual([]);
-    expect((await drainReasons(ns, [pod])).filter((r) => r === "Drained")).toHaveLength(1);
   });
 });
