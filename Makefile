@@ -27,10 +27,9 @@ help:
 tools:
 	@bash hack/ensure-tools.sh
 
-# `npm install` honours the lock file like `npm ci`, but tolerates registries (like our mirror) that do not
-# serve every platform's optional packages, which `npm ci` rejects as an out-of-sync lock.
+# `npm ci`: exactly the lock (which holds every platform's optional packages), never rewriting it.
 node_modules/.installed: package-lock.json package.json
-	npm install --no-audit --no-fund
+	npm ci --no-audit --no-fund
 	@touch $@
 
 deps: tools node_modules/.installed

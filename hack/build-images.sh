@@ -21,8 +21,8 @@ if [ ! -d "$prod/node_modules" ]; then
   mkdir -p "$QUIESCE_CACHE"
   tmp=$(mktemp -d "$QUIESCE_CACHE/.prod.XXXXXX")
   cp package.json package-lock.json "$tmp/"
-  (cd "$tmp" && npm install --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund >npm.log 2>&1) \
-    || { tail -n 10 "$tmp/npm.log" >&2; rm -rf "$tmp"; fail "npm install --omit=dev failed (log above)"; }
+  (cd "$tmp" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund >npm.log 2>&1) \
+    || { tail -n 10 "$tmp/npm.log" >&2; rm -rf "$tmp"; fail "npm ci --omit=dev failed (log above)"; }
   rm -rf "$prod"; mv "$tmp" "$prod"
 fi
 
