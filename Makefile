@@ -8,8 +8,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
-.PHONY: help test demo cluster-up cluster-down e2e images bench bench-scale chaos deps tools control-plane typecheck lint format \
-        unit integration check-generated generate helm helm-lint build
+.PHONY: help test demo cluster-up cluster-down e2e images bench bench-scale bench-scale-5000 chaos deps tools control-plane typecheck lint format \
+        unit integration check-generated generate helm helm-lint build release plugin sdk kubectl
 
 help:
 	@echo "make demo          zero-loss rollout demo on the local control plane"
@@ -19,10 +19,12 @@ help:
 	@echo "make e2e           the e2e suite on a real 2-node kind cluster, from nothing (Docker, kind, images, Helm)"
 	@echo "make images        the operator and sample-app images (NODE_IMAGE=node:24-slim; no network in the build)"
 	@echo "make helm-lint     helm lint + helm template of charts/quiesce-operator (part of make test)"
-	@echo "kubectl quiesce    plugin: put operator/cli/kubectl-quiesce.ts on PATH as kubectl-quiesce (docs/install.md)"
+	@echo "make plugin        kubectl-quiesce as one executable + krew archive and manifest in dist/plugin (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
-	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods)"
+	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods); bench-scale-5000: 5,000 / 500"
 	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~17 min)"
+	@echo "make sdk           compile the Node SDK package @quiesce-operator/sdk to operator/sdk/dist (npm pack ./operator/sdk)"
+	@echo "make release       dist/release: packaged chart, image OCI archives, plugin + krew manifest, SDK, SHA256SUMS"
 
 tools:
 	@bash hack/ensure-tools.sh
@@ -76,10 +78,24 @@ build: deps
 	$(NODE) dist/operator/cli/main.js --help >/dev/null
 	@echo "build: dist/operator compiled and starts"
 
+# One executable (a Node single executable application, no Node needed), its krew archive and manifest, in
+# dist/plugin/; rebuilt only when an input changed. `make build` (rm -rf dist) removes them.
+plugin: deps
+	@$(NODE) hack/build-plugin.ts
+
+# The SDK as its own npm package (operator/sdk/package.json): compiled ESM + .d.ts for Node >= 20, no dependencies.
+sdk: deps
+	npm run build --workspace operator/sdk
+	@echo "sdk: operator/sdk/dist compiled"
+
 unit: deps
 	vitest run --project unit
 
-integration: deps control-plane helm
+# kubectl: the plugin tests run `kubectl quiesce` through a real kubectl, built like the control plane.
+kubectl: tools
+	@bash hack/kubectl.sh >/dev/null
+
+integration: deps control-plane helm kubectl
 	vitest run --project integration
 
 test: deps control-plane typecheck lint check-generated build helm-lint unit integration
@@ -111,7 +127,17 @@ bench: deps control-plane
 bench-scale: deps control-plane build
 	@OPERATOR_ENTRY=dist $(NODE) hack/bench/scale.ts
 
-# Not part of `make test`. Needs root (the pod network namespace). CHAOS_SCALE=0.2 for a short run,
-# CHAOS_FAULTS=leader-sigkill,apiserver-down,watch-cut,endpoints,pod-exit picks faults.
+# 5,000 pods in 500 Deployments, 500 drains at once (bench/results/scale-5000.json).
+bench-scale-5000: deps control-plane build
+	@OPERATOR_ENTRY=dist SCALE_PODS=5000 SCALE_WORKLOADS=500 SCALE_DRAINS=500 $(NODE) hack/bench/scale.ts
+
+# Not part of `make test`. Needs root (the pod network namespace). Production-like policies (web: timeout 120 s,
+# CRD-default settle and poll), then the 20 s-timeout stress case. CHAOS_SCALE=0.2 for a short run,
+# CHAOS_FAULTS=leader-sigkill,apiserver-down,watch-cut,endpoints,pod-exit,webhook-down,stress picks faults.
 chaos: deps control-plane
 	@$(NODE) hack/chaos/main.ts
+
+# Release artefacts at package.json's version (docs/install.md). Starts Docker for the images like make e2e;
+# RELEASE_IMAGES=0 skips them.
+release: deps helm
+	@bash hack/release.sh

@@ -4,6 +4,8 @@ import { EVIDENCE_ISSUES, type EvidenceIssue } from "./traffic-evidence.ts";
 
 /** Readiness gate condition type injected into selected pods; False takes the pod out of the ready endpoints. */
 export const SERVING_CONDITION = "quiesce.dev/serving";
+/** The ReplicaSet controller removes pods with the lowest cost first (the operator writes it for scale-in). */
+export const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
 
 export const ANNOTATIONS = {
   state: "quiesce.dev/state",

@@ -1,7 +1,12 @@
 // Per-pod quiesce status rows (state, in flight, time in state, ETA) from pods and policies, pure.
 import type { V1Pod } from "@kubernetes/client-node";
 import { isRemovalInProgress } from "../../api/drain-phases.ts";
-import { type DrainPhase, fromAnnotations, SERVING_CONDITION } from "../../api/pod-annotations.ts";
+import {
+  DELETION_COST_ANNOTATION,
+  type DrainPhase,
+  fromAnnotations,
+  SERVING_CONDITION,
+} from "../../api/pod-annotations.ts";
 import { governingPolicy } from "../../api/policy-match.ts";
 import type { QuiescePolicy } from "../../api/quiesce-policy.ts";
 import { removalDeadline } from "../../api/removal-deadline.ts";
@@ -29,10 +34,20 @@ export interface PodStatusRow {
   trafficAfterLeaving?: { ratePerSecond: number; secondsSinceLeaving: number };
   /** What the drain waits for, in words, when it is more than its state says. */
   detail?: string;
+  /** `controller.kubernetes.io/pod-deletion-cost` (kept in step with in-flight work by `scaleIn.preferIdle`). */
+  deletionCost?: number;
 }
 
 const condition = (pod: V1Pod, type: string) => pod.status?.conditions?.find((c) => c.type === type);
 const epoch = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).getTime());
+
+/** The pod's deletion cost, when it carries a valid one (an int32, as the ReplicaSet controller reads it). */
+function deletionCostOf(pod: V1Pod): number | undefined {
+  const raw = pod.metadata?.annotations?.[DELETION_COST_ANNOTATION];
+  if (raw === undefined || !/^-?\d{1,10}$/.test(raw.trim())) return undefined;
+  const cost = Number(raw.trim());
+  return cost >= -2147483648 && cost <= 2147483647 ? cost : undefined;
+}
 
 export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now: number): PodStatusRow {
   const state = fromAnnotations(pod.metadata?.annotations);
@@ -52,8 +67,10 @@ export function podStatusRow(pod: V1Pod, policies: readonly QuiescePolicy[], now
       ? removalDeadline(state, policy.spec.drain.timeoutSeconds, start)
       : undefined;
   const traffic = trafficAfterLeaving(state, now);
+  const deletionCost = deletionCostOf(pod);
   return {
     ...(traffic ? { trafficAfterLeaving: traffic } : {}),
+    ...(deletionCost === undefined ? {} : { deletionCost }),
     ...detailOf(state, traffic),
     namespace,
     pod: pod.metadata?.name ?? "",

@@ -66,17 +66,31 @@ function toJson(r: PodStatusRow) {
     secondsToDeadline: r.etaMs === undefined ? undefined : Math.ceil(r.etaMs / 1000),
     trafficAfterLeaving: r.trafficAfterLeaving,
     detail: r.detail,
+    deletionCost: r.deletionCost,
   };
 }
 
 export function renderStatusTable(rows: readonly PodStatusRow[], withNamespace: boolean): string {
-  const header = ["POD", "POLICY", "STATE", "READY", "IN-FLIGHT", "IN-STATE", "ETA", "DETAIL"];
+  // DELETION-COST only when some pod has one (a policy with scaleIn.preferIdle, or a user's own).
+  const withCost = rows.some((r) => r.deletionCost !== undefined);
+  const header = [
+    "POD",
+    "POLICY",
+    "STATE",
+    "READY",
+    "IN-FLIGHT",
+    ...(withCost ? ["DELETION-COST"] : []),
+    "IN-STATE",
+    "ETA",
+    "DETAIL",
+  ];
   const body = rows.map((r) => [
     r.pod,
     r.policy ?? "<none>",
     r.state,
     r.ready ? "True" : "False",
     r.inFlight === undefined ? "-" : String(r.inFlight),
+    ...(withCost ? [r.deletionCost === undefined ? "-" : String(r.deletionCost)] : []),
     r.inStateMs === undefined ? "-" : formatDuration(r.inStateMs),
     r.etaMs === undefined ? "-" : formatDuration(r.etaMs),
     r.detail ?? "",

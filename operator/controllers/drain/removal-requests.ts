@@ -3,7 +3,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { type ObjectKey, objectKey } from "../../api/object-key.ts";
-import { type RemovalReason, toAnnotations } from "../../api/pod-annotations.ts";
+import { DELETION_COST_ANNOTATION, type RemovalReason, toAnnotations } from "../../api/pod-annotations.ts";
 import { drainStateOf, isTerminating } from "../../api/pod-view.ts";
 import { canRequestRemoval, requestRemoval, type StartDrainEffect } from "../../api/removal-request.ts";
 import type { ClusterCache } from "../../kube/cache.ts";
@@ -14,11 +14,12 @@ import { type Clock, systemClock, type Timer } from "../../runtime/clock.ts";
 import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
 
+export { DELETION_COST_ANNOTATION };
 export const REPLICASET_CONTROLLER = "system:serviceaccount:kube-system:replicaset-controller";
 const STATEFULSET_CONTROLLER = "system:serviceaccount:kube-system:statefulset-controller";
 const DAEMONSET_CONTROLLER = "system:serviceaccount:kube-system:daemonset-controller";
+
 /** Makes the ReplicaSet controller pick this pod again on its next try, instead of another serving one. */
-export const DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost";
 export const REQUESTED_DELETION_COST = "-1000000";
 
 export interface RemovalRequestDeps {

@@ -186,6 +186,27 @@ describe("status rows", () => {
   });
 });
 
+describe("deletion cost", () => {
+  it("shows a DELETION-COST column only when some pod has a valid int32 cost", () => {
+    const serving = (name: string, cost?: string) =>
+      pod(name, {
+        "quiesce.dev/policy": "web",
+        ...(cost === undefined ? {} : { "controller.kubernetes.io/pod-deletion-cost": cost }),
+      });
+    const costs = ["3", "-1000000", "12abc", "99999999999", undefined].map(
+      (c, i) => podStatusRow(serving(`web-${i}`, c), [policy], T0).deletionCost,
+    );
+    expect(costs).toEqual([3, -1000000, undefined, undefined, undefined]);
+    const withCost = [serving("web-0", "3"), serving("web-1")].map((p) => podStatusRow(p, [policy], T0));
+    const table = renderStatusTable(withCost, false).split("\n");
+    expect(table[0]).toMatch(/IN-FLIGHT {3}DELETION-COST {3}IN-STATE/);
+    expect(table[1]).toMatch(/^web-0 .* 3 +\S/);
+    expect(table[2]).toMatch(/^web-1 .* - +\S/);
+    const without = [serving("web-0"), serving("web-1")].map((p) => podStatusRow(p, [policy], T0));
+    expect(renderStatusTable(without, false)).not.toMatch(/DELETION-COST/);
+  });
+});
+
 describe("label selectors", () => {
   it("builds list selectors from matchLabels and matchExpressions", () => {
     expect(
