@@ -1,4 +1,5 @@
-// The leader's controllers: drain, policy status, maintenance and scale-in, each with its queue and what wakes it.
+// The leader's controllers: drain, policy status, maintenance and scale-in, each with its queue and what wakes it;
+// started for each term of leadership and stopped when it ends (the informer handlers stay registered).
 import type { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import type { ObjectKey } from "../api/object-key.ts";
 import { drainTriggers } from "../controllers/drain/drain-triggers.ts";
@@ -24,8 +25,16 @@ export interface Controllers {
   queues: readonly WorkQueue[];
   /** Where the webhooks hand a pod whose removal they recorded. */
   enqueueDrain(key: ObjectKey): void;
-  /** Called once the leader's caches synced: start the queues and look at everything once. */
+  /** Called once the leader's caches synced: start the queues and look at everything once. No-op while running. */
   start(): void;
+  /**
+   * The term ended: every queue stops running keys and drops its queued and delayed ones and their timers (the
+   * next start resyncs every key, so each drain resumes from its pod's annotations). Resolves once the reconciles
+   * in progress returned; their results are discarded.
+   */
+  stop(): Promise<void>;
+  /** The operator stops: the queues take nothing more, ever; resolves once running reconciles returned. */
+  shutdown(): Promise<void>;
 }
 
 export function buildControllers(deps: {
@@ -86,12 +95,23 @@ export function buildControllers(deps: {
   const maintenanceWatches = maintenance.map((m) => m.watch);
   for (const t of [drainWatch, policyWatch, ...maintenanceWatches, scaleInWatch]) t.watch();
   const queues = [podQueue, policyQueue, ...maintenance.map((m) => m.queue), scaleInQueue];
+  let running = false;
   return {
     queues,
     enqueueDrain: drains.add,
     start() {
+      if (running) return;
+      running = true;
       for (const q of queues) q.start();
       for (const t of [...maintenanceWatches, drainWatch, policyWatch, scaleInWatch]) t.resync();
+    },
+    async stop() {
+      running = false;
+      await Promise.all(queues.map((q) => q.stop()));
+    },
+    async shutdown() {
+      running = false;
+      await Promise.all(queues.map((q) => q.shutdown()));
     },
   };
 }

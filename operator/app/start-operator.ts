@@ -1,4 +1,5 @@
-// Wires the operator together: caches, controllers and queues (leader only), webhooks and health (every replica).
+// Wires the operator together: caches, controllers and queues (leader only, per term of leadership), webhooks and
+// health (every replica, leading or not).
 import type { Server } from "node:http";
 import { startHealthServer } from "../observability/health-server.ts";
 import { createLogger, type Logger } from "../observability/logger.ts";
@@ -6,6 +7,7 @@ import { createMetrics, type Metrics } from "../observability/metrics.ts";
 import { connectToCluster } from "./cluster-connection.ts";
 import type { OperatorConfig } from "./config.ts";
 import { buildControllers } from "./controllers.ts";
+import { leaderTerms } from "./leader-terms.ts";
 import { startLeadership } from "./leadership.ts";
 import { stopOperator } from "./stop-operator.ts";
 import { serveWebhooks } from "./webhook-serving.ts";
@@ -36,17 +38,17 @@ export async function startOperator(
   });
   cache.start();
   let stopping = false;
-  const leadership = startLeadership({
-    ...{ config, kubeConfig, logger, metrics },
-    stopping: () => stopping,
-    lead: async () => {
-      await cache.waitForSync();
-      if (stopping) return false;
-      controllers.start();
+  const terms = leaderTerms({
+    controllers,
+    waitForSync: () => cache.waitForSync(),
+    onStarted: (term) => {
       const counts = { pods: cache.pods.list().length, policies: cache.policies.list().length };
-      logger.info(counts, "controllers started");
-      return true;
+      logger.info({ ...counts, term }, "controllers started");
     },
+  });
+  const leadership = startLeadership({
+    ...{ config, kubeConfig, logger, metrics, terms },
+    stopping: () => stopping,
   });
   await webhooks.install();
 
@@ -71,7 +73,8 @@ export async function startOperator(
         kubeConfig,
         logger,
         leadership,
-        queues: controllers.queues,
+        terms,
+        controllers,
         webhooks,
         cache,
         health,

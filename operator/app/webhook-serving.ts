@@ -101,6 +101,37 @@ export interface ServedWebhooks {
   /** Points the API server at this replica (url mode) or at the webhook Service, once the policies synced. */
   install(): Promise<void>;
   stopCertificateReload(): void;
+  /**
+   * Waits (at most `timeoutMs`) for the removal records being written for denied deletions, which may outlive
+   * their admission answer; resolves with how many were still being written at the timeout.
+   */
+  recordsWritten(timeoutMs: number): Promise<number>;
+}
+
+/** The removal records being written, so a stopping replica lets them finish (the drain depends on them). */
+export function trackedRecords<A>(record: (arg: A) => Promise<void>) {
+  const pending = new Set<Promise<void>>();
+  return {
+    record(arg: A): Promise<void> {
+      const job = record(arg);
+      pending.add(job);
+      job.then(
+        () => pending.delete(job),
+        () => pending.delete(job),
+      );
+      return job;
+    },
+    async written(timeoutMs: number): Promise<number> {
+      const deadline = Date.now() + timeoutMs;
+      while (pending.size > 0 && Date.now() < deadline) {
+        await Promise.race([
+          Promise.allSettled([...pending]),
+          new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+        ]);
+      }
+      return pending.size;
+    },
+  };
 }
 
 export async function serveWebhooks(deps: {
@@ -118,10 +149,10 @@ export async function serveWebhooks(deps: {
   const certs = await webhookCertificates(config, logger);
   const getPod = podReader(core);
   const lookups = lookupsFrom(cache);
-  const recordRemoval = backgroundRecorder(
+  const records = trackedRecords(
     removalRecorder({ cache, lookups, pods: deps.pods, enqueue: deps.enqueueDrain, getPod, logger }),
-    logger,
   );
+  const recordRemoval = backgroundRecorder(records.record, logger);
   // Before the policy cache has synced, "no policy selects this pod" would be a guess that lets a deletion skip
   // its drain: answer with an error instead, so the API server applies the configured failurePolicy.
   const syncedPolicies = (ns: string) => {
@@ -165,6 +196,7 @@ export async function serveWebhooks(deps: {
     server,
     port: address.port,
     stopCertificateReload: () => certs.source?.stop(),
+    recordsWritten: records.written,
     install: () => installConfigurations(config, deps.kubeConfig, cache, certs.ca, address.port, logger),
   };
 }

@@ -1,4 +1,5 @@
-// Leader election on a coordination.k8s.io Lease, following client-go's leaderelection: acquire, renew, release.
+// Leader election on a coordination.k8s.io Lease, following client-go's leaderelection: acquire, renew, release;
+// a leader that cannot renew steps down and campaigns again (client-go's users exit instead).
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { jitter } from "../runtime/backoff.ts";
@@ -73,13 +74,29 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Campaigns until elected, then renews until the lease is lost or `release()` is called. */
+  /**
+   * Campaigns until elected, then renews until the lease is lost, then campaigns again, and so on until
+   * `release()` or `abandon()`. Each term calls onStartedLeading once and, when it ends, onStoppedLeading once.
+   */
   async run(): Promise<void> {
+    while (!this.stop.signal.aborted) {
+      if (!(await this.campaign())) return;
+      await this.lead();
+    }
+  }
+
+  /** Retries until the lease is ours; false when stopped first. */
+  private async campaign(): Promise<boolean> {
     const { retryPeriodMs, renewDeadlineMs } = this.o;
-    while (!this.stop.signal.aborted && !(await this.tryAcquireOrRenew())) {
+    while (!this.stop.signal.aborted && !(await this.attempt(renewDeadlineMs))) {
       await this.pause(jitter(retryPeriodMs, JITTER_FACTOR));
     }
-    if (this.stop.signal.aborted) return;
+    return !this.stop.signal.aborted;
+  }
+
+  /** One term: renews every retry period until a renewal has failed for longer than the renew deadline. */
+  private async lead(): Promise<void> {
+    const { retryPeriodMs, renewDeadlineMs } = this.o;
     this.leading = true;
     this.o.logger.info({ lease: this.o.name, identity: this.o.identity }, "became leader");
     this.o.onStartedLeading();
@@ -87,7 +104,8 @@ export class LeaderElector {
     while (!this.stop.signal.aborted) {
       await this.pause(retryPeriodMs);
       if (this.stop.signal.aborted) break;
-      if (await this.tryAcquireOrRenew()) {
+      // A call that hangs (a connection that went silent) must not keep a leader past its deadline.
+      if (await this.attempt(lastRenew + renewDeadlineMs - this.clock.now())) {
         lastRenew = this.clock.now();
       } else if (this.clock.now() - lastRenew > renewDeadlineMs) {
         this.o.logger.error(
@@ -101,6 +119,28 @@ export class LeaderElector {
       this.leading = false;
       this.o.onStoppedLeading();
     }
+  }
+
+  /**
+   * tryAcquireOrRenew, counted as failed when it has not answered within `ms` (at least one retry period) or when
+   * the elector stops first; the call itself is left to end on its own.
+   */
+  private attempt(ms: number): Promise<boolean> {
+    const { signal } = this.stop;
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        timer.cancel();
+        signal.removeEventListener("abort", onAbort);
+        resolve(ok);
+      };
+      const onAbort = () => done(false);
+      const timer = this.clock.setTimer(Math.max(ms, this.o.retryPeriodMs), () => {
+        this.o.logger.warn({ lease: this.o.name, ms: Math.round(ms) }, "lease call did not answer in time");
+        done(false);
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+      void this.tryAcquireOrRenew().then(done);
+    });
   }
 
   /** Waits `ms`, or less when stopped (the loops then see the aborted signal). */

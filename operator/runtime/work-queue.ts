@@ -1,5 +1,5 @@
 // A work queue like client-go's workqueue driven like a controller-runtime controller: dedupe, one worker per key,
-// delayed adds, per-key exponential retry backoff, and a graceful shutdown.
+// delayed adds, per-key exponential retry backoff, a stop and restart (a leader stepping down), a graceful shutdown.
 import { type BackoffOptions, DEFAULT_BACKOFF, ItemBackoff } from "./backoff.ts";
 import { type Clock, systemClock, type Timer } from "./clock.ts";
 
@@ -44,7 +44,8 @@ export class WorkQueue {
   private readonly reconcile: Reconciler;
   private readonly workers: number;
   private readonly clock: Clock;
-  private readonly backoff: ItemBackoff<string>;
+  private readonly backoffOptions: BackoffOptions;
+  private backoff: ItemBackoff<string>;
   private readonly hooks: WorkQueueHooks;
   private readonly holdRequeues: boolean;
   /** With holdRequeues: when each key's requested requeue is due. */
@@ -60,6 +61,10 @@ export class WorkQueue {
   private readonly waiting = new Map<string, number>();
   private waitTimer: { timer: Timer; at: number } | undefined;
   private started = false;
+  /** Bumped by stop(): a run begun before it neither requeues nor counts its result. */
+  private term = 0;
+  /** The runs in progress (a stop waits for those of its term). */
+  private readonly runs = new Set<Promise<void>>();
   private shuttingDown = false;
   private drainQueued = false;
   private idleWaiters: Array<() => void> = [];
@@ -69,15 +74,50 @@ export class WorkQueue {
     this.reconcile = options.reconcile;
     this.workers = Math.max(1, Math.floor(options.workers ?? 1));
     this.clock = options.clock ?? systemClock;
-    this.backoff = new ItemBackoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.backoffOptions = options.backoff ?? DEFAULT_BACKOFF;
+    this.backoff = new ItemBackoff(this.backoffOptions);
     this.hooks = options.hooks ?? {};
     this.holdRequeues = options.holdRequeues === true;
   }
 
-  /** Starts handing keys to workers (keys added before are kept). */
+  /** Starts handing keys to workers (keys added before are kept); again after a stop(). No-op once shut down. */
   start(): void {
+    if (this.shuttingDown) return;
     this.started = true;
     this.pump();
+  }
+
+  /** Whether it hands keys to workers (started, not stopped or shut down). */
+  running(): boolean {
+    return this.started && !this.shuttingDown;
+  }
+
+  /**
+   * Stops handing keys to workers until the next start(), for a leader that steps down: queued, delayed and held
+   * keys, their timer and their failure counts are dropped (the next leader looks at every key again). Runs in
+   * progress go on, but their results are discarded, and a key still running after a new start() is not given to
+   * a second worker. Adds while stopped are queued, as before the first start. Resolves once the runs in progress
+   * at the stop have returned.
+   */
+  stop(): Promise<void> {
+    this.started = false;
+    this.term++;
+    this.waitTimer?.timer.cancel();
+    this.waitTimer = undefined;
+    this.waiting.clear();
+    this.notBefore.clear();
+    this.backoff = new ItemBackoff(this.backoffOptions);
+    for (const key of this.queue) {
+      this.dirty.delete(key);
+      this.addedAt.delete(key);
+    }
+    this.queue.length = 0;
+    for (const key of this.processing) {
+      this.dirty.delete(key);
+      this.addedAt.delete(key);
+    }
+    this.depthChanged();
+    return Promise.all([...this.runs]).then(() => undefined);
   }
 
   /**
@@ -188,11 +228,13 @@ export class WorkQueue {
       const addedAt = this.addedAt.get(key);
       this.addedAt.delete(key);
       if (addedAt !== undefined) this.hooks.onQueueLatency?.(this.clock.now() - addedAt);
-      void this.run(key);
+      const run = this.run(key, this.term);
+      this.runs.add(run);
+      void run.finally(() => this.runs.delete(run));
     }
   }
 
-  private async run(key: string): Promise<void> {
+  private async run(key: string, term: number): Promise<void> {
     const startedAt = this.clock.now();
     let result: ReconcileResult;
     try {
@@ -203,7 +245,7 @@ export class WorkQueue {
       result = { kind: "error", error };
     }
     this.hooks.onWorkDuration?.(this.clock.now() - startedAt, result.kind);
-    if (!this.shuttingDown) {
+    if (!this.shuttingDown && term === this.term) {
       this.notBefore.delete(key);
       if (result.kind === "done") this.forget(key);
       else if (result.kind === "requeueAfter") {

@@ -1,4 +1,5 @@
-// Leader elector on a fake Lease API and a fake clock: acquire, renew, step down, wait out a held lease, hand over.
+// Leader elector on a fake Lease API and a fake clock: acquire, renew, step down and campaign again, wait out a
+// held lease, hand over.
 import { type V1Lease, V1MicroTime } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -154,7 +155,56 @@ describe("LeaderElector", () => {
     await advanceTo(18_000);
     expect(a.elector.isLeader()).toBe(false);
     expect(a.events).toEqual(["started", "stopped"]);
-    await until(a.ended, "run() returns");
+    // It stays in the race: run() goes on campaigning, and wins its own lease back once the API server answers.
+    await advanceTo(24_000);
+    expect(a.ended()).toBe(false);
+    expect(a.events).toEqual(["started", "stopped"]);
+    api.failure = undefined;
+    await advanceTo(26_000);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.events).toEqual(["started", "stopped", "started"]);
+    expect(api.lease?.spec).toMatchObject({ holderIdentity: "a", leaseTransitions: 0 });
+  });
+
+  it("a stepped-down leader stands by while another replica took the lease, and leads again after it lets go", async () => {
+    const a = await start("a");
+    await until(() => a.elector.isLeader(), "a leads");
+    api.failure = apiError(503);
+    await advanceTo(12_000); // last renewal at 0 s, failing since: past the deadline at 12 s
+    expect(a.events).toEqual(["started", "stopped"]);
+    // b took the lease while a was cut off; a sees it renewed and waits.
+    api.failure = undefined;
+    api.renewAs("b", START + 12_000);
+    for (const at of [15_000, 25_000, 35_000]) {
+      await advanceTo(at);
+      api.renewAs("b", START + at);
+    }
+    await advanceTo(50_000);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.events).toEqual(["started", "stopped"]);
+    // b renewed last at 35 s, seen at a's retry at 36 s: expired after 51 s on a's clock, taken at 52 s.
+    await advanceTo(52_000);
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.events).toEqual(["started", "stopped", "started"]);
+    expect(api.lease?.spec?.holderIdentity).toBe("a");
+  });
+
+  it("a renewal that never answers counts as failed: the leader steps down at the renew deadline, not never", async () => {
+    const a = await start("a");
+    await until(() => a.elector.isLeader(), "a leads");
+    const hanging = new Promise<V1Lease>(() => undefined);
+    vi.spyOn(api, "readNamespacedLease").mockImplementation(() => hanging);
+    // The renewal at 2 s hangs; it is given up at 10 s (the deadline), the next at 12 s hangs 2 s more.
+    await advanceTo(13_900);
+    expect(a.elector.isLeader()).toBe(true);
+    await advanceTo(14_100);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.events).toEqual(["started", "stopped"]);
+    expect(a.ended()).toBe(false);
+    // Campaigning again, its call hangs too: release() ends run() at once, without waiting for the call.
+    await advanceTo(15_000);
+    await a.elector.release();
+    await until(a.ended, "run() returns while the call still hangs");
   });
 
   it("leaves a lease another replica renews alone, and takes it over once it expires on its own clock", async () => {

@@ -1,4 +1,5 @@
-// Work queue: dedupe, one worker per key, dirty re-runs, delayed adds, backoff, shutdown; driven by a fake clock.
+// Work queue: dedupe, one worker per key, dirty re-runs, delayed adds, backoff, stop and restart, shutdown; driven
+// by a fake clock.
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../../operator/runtime/clock.ts";
 import { type ReconcileResult, WorkQueue } from "../../../operator/runtime/work-queue.ts";
@@ -338,5 +339,104 @@ describe("WorkQueue", () => {
     await q.shutdown({ drainQueued: true });
     await settle();
     expect(runs).toEqual(["a", "b"]);
+  });
+
+  it("stop(): drops queued, delayed and held keys and their timers, discards a running result; start() again runs new adds", async () => {
+    const clock = new FakeClock();
+    const runs: string[] = [];
+    const d = deferred();
+    const q = new WorkQueue({
+      name: "t",
+      clock,
+      workers: 2,
+      holdRequeues: true,
+      reconcile: async (k) => {
+        runs.push(`${k}@${clock.now()}`);
+        if (k === "held") return { kind: "requeueAfter", ms: 60_000 };
+        if (runs.length <= 3) return d.promise;
+        return { kind: "error", error: new Error("x") };
+      },
+    });
+    q.start();
+    q.add("held"); // runs, then asks for a poll in 60 s
+    await until(() => runs.length === 1 && q.inProgress() === 0, "held ran");
+    q.add("a"); // both workers busy
+    q.add("b");
+    await until(() => runs.length === 3, "a and b running");
+    q.add("queued");
+    q.addAfter("delayed", 500);
+    let stopped = false;
+    const stop = q.stop().then(() => {
+      stopped = true;
+    });
+    expect(q.running()).toBe(false);
+    expect(q.len()).toBe(0);
+    expect(clock.pending()).toBe(0); // the delayed key's timer is gone
+    await settle();
+    expect(stopped).toBe(false); // a and b still run
+    d.resolve({ kind: "requeueAfter", ms: 1 }); // discarded: no timer, no retry
+    await stop;
+    clock.advance(30_000); // before held's old poll was due
+    await settle();
+    expect(clock.pending()).toBe(0);
+    expect(runs).toEqual(["held@0", "a@0", "b@0"]);
+
+    // While stopped, adds wait (as before a first start); start() runs them, and "held" at once (no old poll).
+    q.add("held");
+    q.add("a");
+    await settle();
+    expect(runs).toHaveLength(3);
+    expect(q.len()).toBe(2);
+    q.start();
+    await until(() => runs.length === 5, "held and a run after the restart");
+    expect(runs.slice(3).sort()).toEqual(["a@30000", "held@30000"]);
+    // "a" failed in the new term: retried after the base delay, its failure count restarted from zero.
+    expect(q.numRequeues("a")).toBe(1);
+    await q.shutdown();
+  });
+
+  it("a key still running from before a stop gets no second worker after the restart; it runs again after", async () => {
+    const clock = new FakeClock();
+    const d = deferred();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let runs = 0;
+    const q = new WorkQueue({
+      name: "t",
+      clock,
+      workers: 4,
+      reconcile: async () => {
+        runs++;
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        try {
+          return runs === 1 ? await d.promise : { kind: "done" };
+        } finally {
+          concurrent--;
+        }
+      },
+    });
+    q.start();
+    q.add("a");
+    await until(() => runs === 1, "a running");
+    void q.stop();
+    q.start();
+    q.add("a"); // the new term's resync
+    await settle();
+    expect(runs).toBe(1);
+    d.resolve({ kind: "done" });
+    await until(() => runs === 2 && concurrent === 0, "a runs again once its old run returned");
+    expect(maxConcurrent).toBe(1);
+    await q.shutdown();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it("stop() with nothing running resolves at once, and start() after shutdown() stays shut", async () => {
+    const q = new WorkQueue({ name: "t", clock: new FakeClock(), reconcile: async () => ({ kind: "done" }) });
+    q.start();
+    await q.stop();
+    await q.shutdown();
+    q.start();
+    expect(q.running()).toBe(false);
   });
 });
