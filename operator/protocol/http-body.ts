@@ -1,7 +1,7 @@
 // HTTP bodies on the server side, shared by the webhook server and the SDK: a bounded reader and a JSON responder.
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
-import { JSON_CONTENT_TYPE } from "./quiesce-protocol.ts";
+import { JSON_CONTENT_TYPE } from "./wire.ts";
 
 /** What the reader needs of a request: an `IncomingMessage`, or any readable with headers. */
 export type BodySource = Readable & { readonly headers: IncomingHttpHeaders };

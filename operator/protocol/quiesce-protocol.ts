@@ -1,20 +1,20 @@
-// The quiesce wire protocol (docs/protocol.md): the single definition shared by the operator's client and the SDK.
+// The quiesce wire protocol (docs/protocol.md) as zod schemas over wire.ts: the operator's single definition.
 import { z } from "zod";
+import { ERROR_CODES, MAX_REASON_LENGTH, QUIESCE_STATES } from "./wire.ts";
 
-export const PROTOCOL_VERSION_HEADER = "Quiesce-Protocol-Version";
-export const PROTOCOL_VERSION = "1";
-export const JSON_CONTENT_TYPE = "application/json";
+export {
+  ERROR_CODES,
+  JSON_CONTENT_TYPE,
+  MAX_REASON_LENGTH,
+  MAX_REQUEST_BODY_BYTES,
+  MAX_STATUS_BODY_BYTES,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_HEADER,
+  QUIESCE_METHODS,
+  QUIESCE_STATES,
+} from "./wire.ts";
 
-/** Largest status body the operator's client reads before aborting the response. */
-export const MAX_STATUS_BODY_BYTES = 64 * 1024;
-/** Largest request body the app accepts on the quiesce endpoint (413 above it). */
-export const MAX_REQUEST_BODY_BYTES = 1024;
-/** Longest `reason` a POST body may carry. */
-export const MAX_REASON_LENGTH = 256;
-
-export const QUIESCE_METHODS = ["GET", "POST", "DELETE"] as const;
-
-export const quiesceStateSchema = z.enum(["serving", "quiescing", "drained"]);
+export const quiesceStateSchema = z.enum(QUIESCE_STATES);
 export type QuiesceState = z.infer<typeof quiesceStateSchema>;
 
 /** A count as the protocol sends it: a non-negative safe integer. */
@@ -41,15 +41,7 @@ export const requestBodySchema = z.object({
 export type QuiesceRequestBody = z.infer<typeof requestBodySchema>;
 
 /** Stable machine-readable codes in the `error` field of every non-2xx JSON body. */
-export const errorCodeSchema = z.enum([
-  "unauthorized",
-  "method-not-allowed",
-  "unsupported-protocol-version",
-  "unsupported-media-type",
-  "body-too-large",
-  "malformed-body",
-  "quiescing",
-]);
+export const errorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 
 export const errorBodySchema = z.object({ error: errorCodeSchema, message: z.string() });

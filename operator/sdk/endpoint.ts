@@ -9,9 +9,9 @@ import {
   QUIESCE_METHODS,
   type QuiesceRequestBody,
   type QuiesceStatus,
-  requestBodySchema,
-} from "../protocol/quiesce-protocol.ts";
+} from "../protocol/wire.ts";
 import { bearerCheck } from "./auth.ts";
+import { checkRequestBody } from "./request-body.ts";
 import { sendError, sendJson } from "./respond.ts";
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -86,13 +86,7 @@ async function parseBody(req: IncomingMessage): Promise<Parsed> {
   }
   const parsed = parseJson(read.body);
   if (parsed.kind === "bad-json") return { ok: false, code: 400, message: "request body is not valid JSON" };
-  const result = requestBodySchema.safeParse(parsed.json);
-  if (!result.success) {
-    return {
-      ok: false,
-      code: 400,
-      message: `request body is invalid: ${result.error.issues[0]?.message ?? "?"}`,
-    };
-  }
-  return { ok: true, body: result.data };
+  const checked = checkRequestBody(parsed.json);
+  if (!checked.ok) return { ok: false, code: 400, message: `request body is invalid: ${checked.message}` };
+  return { ok: true, body: checked.body };
 }

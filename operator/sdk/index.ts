@@ -1,6 +1,6 @@
 // quiesce-operator/sdk: implement the quiesce protocol in a Node app (node:http, Express, Fastify).
-export type { QuiesceState, QuiesceStatus } from "../protocol/quiesce-protocol.ts";
-export { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "../protocol/quiesce-protocol.ts";
+export type { QuiesceState, QuiesceStatus } from "../protocol/wire.ts";
+export { PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from "../protocol/wire.ts";
 export type { RequestHandler } from "./endpoint.ts";
 export { type ExpressMiddleware, quiesceExpress } from "./express.ts";
 export { type FastifyLike, type FastifyPlugin, quiesceFastify } from "./fastify.ts";

@@ -1,6 +1,6 @@
 // The app-side quiesce state: serving -> quiescing -> drained (and back on resume), in-flight work, admission.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { QuiesceState, QuiesceStatus } from "../protocol/quiesce-protocol.ts";
+import type { QuiesceState, QuiesceStatus } from "../protocol/wire.ts";
 import { ConnectionTracker } from "./connections.ts";
 import { createEndpointHandler, type RequestHandler } from "./endpoint.ts";
 import { sendError, sendJson } from "./respond.ts";

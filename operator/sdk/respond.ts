@@ -1,12 +1,12 @@
 // Writes the SDK's JSON responses with the protocol headers.
 import type { ServerResponse } from "node:http";
 import { writeJson } from "../protocol/http-body.ts";
-import type { ErrorCode } from "../protocol/quiesce-protocol.ts";
 import {
+  type ErrorCode,
   JSON_CONTENT_TYPE,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
-} from "../protocol/quiesce-protocol.ts";
+} from "../protocol/wire.ts";
 
 const PROTOCOL_HEADERS = {
   "Content-Type": `${JSON_CONTENT_TYPE}; charset=utf-8`,

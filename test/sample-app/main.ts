@@ -9,7 +9,7 @@ import { sampleAppOptionsSchema } from "./options.ts";
 const env = process.env;
 const program = new Command()
   .name("sample-app")
-  .description("Sample app for quiesce-operator, built on quiesce-operator/sdk")
+  .description("Sample app for quiesce-operator, built on @quiesce-operator/sdk")
   .option("--port <port>", "main port (env PORT)", env.PORT ?? "8080")
   .option(
     "--admin-port <port>",
