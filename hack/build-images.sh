@@ -14,30 +14,37 @@ SAMPLE_APP_IMAGE=${SAMPLE_APP_IMAGE:-quiesce-sample-app:dev}
 "$DOCKER" image inspect "$NODE_IMAGE" >/dev/null 2>&1 || timeout 120 "$DOCKER" pull -q "$NODE_IMAGE" >/dev/null 2>&1 \
   || fail "base image $NODE_IMAGE is neither here nor pullable: set NODE_IMAGE, or build the offline one with hack/kind/images.sh"
 
-# Production dependencies, installed once per lock file (npm on the host, which reaches the registry).
+# The production dependencies are installed inside each image build by `npm ci --omit=dev` from the lock. The
+# build has no network, so the context carries an npm cache holding exactly the tarballs that install needs,
+# filled here once per lock file (npm on the host reaches the registry). With an empty cache (a build with network),
+# the same Dockerfile fetches them.
 lock=$(cat package.json package-lock.json | sha256sum | cut -c1-12)
-prod="$QUIESCE_CACHE/prod-node-modules-$lock"
-if [ ! -d "$prod/node_modules" ]; then
+deps="$QUIESCE_CACHE/image-deps-$lock"
+workspaces=$(node_modules/.bin/node -e 'for (const w of require("./package.json").workspaces ?? []) console.log(w)')
+if [ ! -d "$deps/npm-cache" ]; then
   mkdir -p "$QUIESCE_CACHE"
-  tmp=$(mktemp -d "$QUIESCE_CACHE/.prod.XXXXXX")
+  tmp=$(mktemp -d "$QUIESCE_CACHE/.deps.XXXXXX")
   cp package.json package-lock.json "$tmp/"
-  (cd "$tmp" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund >npm.log 2>&1) \
+  for w in $workspaces; do mkdir -p "$tmp/$w" && cp "$w/package.json" "$tmp/$w/"; done
+  (cd "$tmp" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --cache "$tmp/npm-cache" >npm.log 2>&1) \
     || { tail -n 10 "$tmp/npm.log" >&2; rm -rf "$tmp"; fail "npm ci --omit=dev failed (log above)"; }
-  rm -rf "$prod"; mv "$tmp" "$prod"
+  rm -rf "$tmp/node_modules" "$tmp/npm.log" "$tmp/npm-cache/_logs"
+  rm -rf "$deps"; mv "$tmp" "$deps"
 fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The operator: compiled JavaScript only (make build), production dependencies, package.json.
+# The operator: compiled JavaScript only (make build) and the dependency inputs (deps/: package.json, lock,
+# workspace manifests, npm cache).
 rm -rf dist
 node_modules/.bin/tsc -p tsconfig.build.json || fail "tsc -p tsconfig.build.json failed"
 mkdir -p "$work/operator/dist"
 cp -r dist/operator "$work/operator/dist/operator"
-cp -r "$prod/node_modules" package.json "$work/operator/"
+cp -r "$deps" "$work/operator/deps"
 # The sample app runs its TypeScript sources (Node 24 strips types outside node_modules): the folders listed in
 # test/sample-app/image-contents.txt (a unit test checks that the app imports nothing outside them).
 mkdir -p "$work/sample-app"
-cp -r "$prod/node_modules" package.json "$work/sample-app/"
+cp -r "$deps" "$work/sample-app/deps"
 while read -r dir; do
   [[ -z "$dir" || "$dir" == \#* ]] && continue
   mkdir -p "$work/sample-app/$(dirname "$dir")"

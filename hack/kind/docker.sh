@@ -43,7 +43,12 @@ start() {
     echo "e2e docker: this machine lacks CAP_SYS_RESOURCE; dockerd runs containers through $wrapper" >&2
   fi
   echo "e2e docker: starting dockerd (log $state/dockerd.log)" >&2
-  nohup "${QUIESCE_DOCKERD:-/usr/sbin/dockerd}" "${args[@]}" >"$state/dockerd.log" 2>&1 &
+  # The daemon outlives this script: it must not inherit the caller's other descriptors (a `flock FILE make e2e`
+  # lock would stay held by dockerd for as long as it runs).
+  local fd inherited=()
+  for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && inherited+=("$fd"); done
+  local close=""; for fd in "${inherited[@]}"; do close+=" $fd>&-"; done
+  eval 'nohup "${QUIESCE_DOCKERD:-/usr/sbin/dockerd}" "${args[@]}" >"$state/dockerd.log" 2>&1'"$close"' &'
   echo $! >"$state/dockerd.pid"
   local why="did not answer within 60 s"
   for _ in $(seq 60); do

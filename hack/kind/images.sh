@@ -66,6 +66,8 @@ say "Node base $base_image"
 mkdir -p "$work/node-base"
 cp "$here/images/node-base/Dockerfile" "$work/node-base/"
 cp "$node_bin" "$work/node-base/node"
+(cd "$work/node-base" && npm pack --silent "npm@$NPM_VERSION" >/dev/null 2>&1 && mv "npm-$NPM_VERSION.tgz" npm.tgz) \
+  || fail "npm pack npm@$NPM_VERSION failed (the offline Node base carries npm from the npm registry)"
 build "$base_image" "$work/node-base" "${from[@]}"
 
 say "kind base image (Debian's containerd, runc and CNI plugins)"

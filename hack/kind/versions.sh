@@ -7,6 +7,8 @@ CRICTL_VERSION=1.34.0
 PAUSE_TAG=3.10.1
 CONTAINERD_PAUSE_TAG=3.10
 DEBIAN_SUITE=bookworm
+# npm in the offline Node base (node:24-slim has npm; the Dockerfiles run npm ci), fetched from the npm registry.
+NPM_VERSION=11.6.2
 # kind v0.33.0's node image for Kubernetes v1.34.x, used when images can be pulled (QUIESCE_IMAGES=public).
 PUBLIC_KIND_NODE_IMAGE=${PUBLIC_KIND_NODE_IMAGE:-kindest/node:v$K8S_VERSION}
 PUBLIC_NODE_BASE_IMAGE=${PUBLIC_NODE_BASE_IMAGE:-node:24-slim}
