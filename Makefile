@@ -22,7 +22,7 @@ help:
 	@echo "make plugin        kubectl-quiesce as one executable + krew archive and manifest in dist/plugin (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
 	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods); bench-scale-5000: 5,000 / 500"
-	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~17 min)"
+	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~23 min)"
 	@echo "make sdk           compile the Node SDK package @quiesce-operator/sdk to operator/sdk/dist (npm pack ./operator/sdk)"
 	@echo "make release       dist/release: packaged chart, image OCI archives, plugin + krew manifest, SDK, SHA256SUMS"
 

@@ -1,7 +1,8 @@
-// Polls the pods of the chaos namespaces and keeps, per pod, when its drain started, when its policy's deadline
-// was, and when the pod was removed (deletion seen): the overrun and stuck-pod figures come from here.
-import type { V1Pod } from "@kubernetes/client-node";
+// Polls the pods and EndpointSlices of the chaos namespaces and keeps, per pod, when its drain started, its
+// policy's deadline, whether the operator held its removal, when it was removed and when a slice last routed to it.
+import type { DiscoveryV1Api, V1Pod } from "@kubernetes/client-node";
 import { ANNOTATIONS } from "../../operator/api/pod-annotations.ts";
+import { readyAddresses } from "../../test/harness/traffic/index.ts";
 import { deletionRequestedAt } from "../../test/scenarios/drain-steps.ts";
 import type { Apis } from "../../test/scenarios/workloads.ts";
 
@@ -14,30 +15,42 @@ export interface DrainRecord {
   startedAt?: number;
   /** startedAt + the policy timeout. */
   deadline?: number;
+  /** The policy timeout, ms (a held removal may take one more). */
+  timeoutMs: number;
   lastState: string;
-  /** The operator held the removal past the deadline because a Service still routed to the pod. */
-  held?: boolean;
+  /** Every drain state seen, in order. */
+  states: string[];
+  /** When the operator held the removal past the deadline because a Service still routed to the pod. */
+  heldAt?: number;
+  /** The drained pod's removal waited for the app's refusals of new work to stop (bounded by the deadline). */
+  refusalsSeen?: boolean;
   /** When the pod was first seen terminating or gone. */
   removedAt?: number;
+  /** Last poll that saw the pod's IP ready and not terminating in one of the namespace's EndpointSlices. */
+  lastRoutedAt?: number;
 }
 
 export interface DrainWatch {
   records(): DrainRecord[];
-  /** Records whose pod left after this instant (or has not left). */
-  since(at: number): DrainRecord[];
   stop(): void;
 }
 
 /** `timeoutSecondsByNamespace`: the drain timeout of the policy in each watched namespace. */
-export function watchDrains(apis: Apis, timeoutSecondsByNamespace: Record<string, number>): DrainWatch {
+export function watchDrains(
+  apis: Apis,
+  discovery: DiscoveryV1Api,
+  timeoutSecondsByNamespace: Record<string, number>,
+): DrainWatch {
   const byUid = new Map<string, DrainRecord>();
   let lastGoodPoll = Date.now();
   let stopped = false;
   const poll = async () => {
     for (const [namespace, timeoutSeconds] of Object.entries(timeoutSecondsByNamespace)) {
       let pods: V1Pod[];
+      let routed: Set<string>;
       try {
         pods = (await apis.core.listNamespacedPod({ namespace })).items;
+        routed = new Set(readyAddresses((await discovery.listNamespacedEndpointSlice({ namespace })).items));
       } catch {
         return; // API server down: the next successful poll decides
       }
@@ -52,15 +65,20 @@ export function watchDrains(apis: Apis, timeoutSecondsByNamespace: Record<string
           namespace,
           pod: pod.metadata?.name ?? "",
           uid,
+          timeoutMs: timeoutSeconds * 1000,
           lastState: "Serving",
+          states: [],
         };
         if (pod.status?.podIP) record.ip = pod.status.podIP;
         record.lastState = annotations[ANNOTATIONS.state] ?? record.lastState;
-        if (annotations[ANNOTATIONS.heldAt]) record.held = true;
+        if (record.states.at(-1) !== record.lastState) record.states.push(record.lastState);
+        const heldAt = Date.parse(annotations[ANNOTATIONS.heldAt] ?? "");
+        if (Number.isFinite(heldAt)) record.heldAt = heldAt;
+        if (annotations[ANNOTATIONS.lastRefusedAt]) record.refusalsSeen = true;
         const started = Date.parse(annotations[ANNOTATIONS.startedAt] ?? "");
         if (Number.isFinite(started)) {
           record.startedAt = started;
-          record.deadline = started + timeoutSeconds * 1000;
+          record.deadline = started + record.timeoutMs;
         }
         if (pod.metadata?.deletionTimestamp && record.removedAt === undefined) {
           // Polls missed (API server down): the API server's own deletion time, rounded up to its second.
@@ -69,9 +87,9 @@ export function watchDrains(apis: Apis, timeoutSecondsByNamespace: Record<string
         byUid.set(uid, record);
       }
       for (const record of byUid.values()) {
-        if (record.namespace === namespace && !seen.has(record.uid) && record.removedAt === undefined) {
-          record.removedAt = now;
-        }
+        if (record.namespace !== namespace) continue;
+        if (!seen.has(record.uid) && record.removedAt === undefined) record.removedAt = now;
+        if (record.ip !== undefined && routed.has(record.ip)) record.lastRoutedAt = now;
       }
     }
     lastGoodPoll = Date.now();
@@ -85,34 +103,8 @@ export function watchDrains(apis: Apis, timeoutSecondsByNamespace: Record<string
   void loop;
   return {
     records: () => [...byUid.values()],
-    since: (at) => [...byUid.values()].filter((r) => r.removedAt === undefined || r.removedAt >= at),
     stop: () => {
       stopped = true;
     },
   };
-}
-
-/** How long past its policy deadline a drained pod stayed (0 when it left in time). */
-export function overrunSeconds(r: DrainRecord): number {
-  if (r.deadline === undefined || r.removedAt === undefined) return 0;
-  return Math.max(0, (r.removedAt - r.deadline) / 1000);
-}
-
-/**
- * The overrun counted from when the operator could act: a deadline that fell while the API server was down moves to
- * the end of that outage (nobody can delete a pod then). The raw overrun is still reported beside it.
- */
-export function overrunBeyondOutagesSeconds(
-  r: DrainRecord,
-  outages: readonly { from: number; to: number }[],
-): number {
-  if (r.deadline === undefined || r.removedAt === undefined) return 0;
-  const deadline = r.deadline;
-  const outage = outages.find((o) => deadline >= o.from && deadline <= o.to);
-  return Math.max(0, (r.removedAt - (outage?.to ?? deadline)) / 1000);
-}
-
-/** A drain whose pod is still there `slackMs` after its deadline. */
-export function isStuck(r: DrainRecord, now: number, slackMs: number): boolean {
-  return r.deadline !== undefined && r.removedAt === undefined && now > r.deadline + slackMs;
 }

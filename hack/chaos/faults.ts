@@ -1,5 +1,5 @@
 // The faults, each injected during rollouts under load, and the per-fault figures (requests, failures, drains,
-// stuck pods, worst overrun past the policy timeout).
+// stuck pods, worst overrun past the policy timeout, removals held for the endpoints).
 import { readdir, readFile } from "node:fs/promises";
 import type { V1Pod } from "@kubernetes/client-node";
 import { conditionTrue, hasServingGate } from "../../operator/api/pod-view.ts";
@@ -7,20 +7,24 @@ import type { RequestOutcome } from "../../test/harness/traffic/index.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
 import { scaleDeployment } from "../../test/scenarios/drain-steps.ts";
 import { rolloutRestart } from "../../test/scenarios/workloads.ts";
-import {
-  type DrainRecord,
-  type DrainWatch,
-  isStuck,
-  overrunBeyondOutagesSeconds,
-  overrunSeconds,
-} from "./drain-watch.ts";
+import type { DrainRecord, DrainWatch } from "./drain-watch.ts";
 import type { ChaosLab } from "./lab.ts";
+import {
+  isStuck,
+  type Outage,
+  type OverrunSummary,
+  overrunSeconds,
+  settleBy,
+  summarizeOverruns,
+} from "./overrun.ts";
 import { type RolloutResult, rolloutUnderLoad } from "./rollout.ts";
-import { BROKEN, ENDPOINT_MODES, rollBrokenTo, WEB } from "./workloads.ts";
+import { BROKEN, ENDPOINT_MODES, rollBrokenTo, WEB, type WebWorkload } from "./workloads.ts";
 
-export interface FaultResult {
+export interface FaultResult extends OverrunSummary {
   kind: string;
   rollouts: number;
+  /** Rollouts during which the fault was actually injected. */
+  faultedRollouts: number;
   completedRollouts: number;
   requests: number;
   /** Failed requests to pods that stayed up (the target is 0). */
@@ -33,9 +37,7 @@ export interface FaultResult {
     string,
     { count: number; reasons: Record<string, number>; firstMs: number; lastMs: number }
   >;
-  drains: number;
   stuckPods: number;
-  maxOverrunSeconds: number;
   errors: string[];
   details: Record<string, unknown>;
 }
@@ -89,25 +91,22 @@ function appWasDown(o: RequestOutcome, killed: readonly Killed[]): boolean {
   return killed.some((k) => k.ip === o.endpoint && o.end >= k.at - 100);
 }
 
-/** Waits (bounded) for this fault's drains to end, then counts stuck pods and the worst overrun. */
-async function settleDrains(ctx: FaultContext, result: FaultResult, namespace: string, from: number) {
+/** Waits (bounded) for this fault's drains to end, then counts stuck pods, overruns and held removals. */
+async function settleDrains(
+  ctx: FaultContext,
+  result: FaultResult,
+  namespace: string,
+  from: number,
+  outages: readonly Outage[] = [],
+) {
   const mine = () =>
     ctx.drains.records().filter((r) => r.namespace === namespace && (r.startedAt ?? 0) >= from);
-  const limit = Math.max(Date.now(), ...mine().map((r) => (r.deadline ?? 0) + STUCK_SLACK_MS));
+  const limit = settleBy(mine(), STUCK_SLACK_MS);
   while (Date.now() < limit && mine().some((r) => r.removedAt === undefined)) await sleep(500);
   const records = mine();
   const now = Date.now();
-  result.drains = records.length;
+  Object.assign(result, summarizeOverruns(records, outages));
   result.stuckPods = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS)).length;
-  result.maxOverrunSeconds = Math.max(0, ...records.map(overrunSeconds));
-  const held = records.filter((r) => r.held);
-  if (held.length > 0) {
-    result.details.heldForEndpoints = held.length;
-    result.details.maxOverrunNotHeldSeconds = Math.max(
-      0,
-      ...records.filter((r) => !r.held).map(overrunSeconds),
-    );
-  }
   const stuck = records.filter((r) => isStuck(r, now, STUCK_SLACK_MS));
   const all = ctx.drains.records();
   for (const ip of Object.keys(result.failuresByEndpoint)) {
@@ -117,7 +116,10 @@ async function settleDrains(ctx: FaultContext, result: FaultResult, namespace: s
         pod: r.pod,
         lastState: r.lastState,
         drainStartedMs: r.startedAt === undefined ? undefined : r.startedAt - from,
+        deadlineMs: r.deadline === undefined ? undefined : r.deadline - from,
+        heldMs: r.heldAt === undefined ? undefined : r.heldAt - from,
         removedMs: r.removedAt === undefined ? undefined : r.removedAt - from,
+        lastRoutedMs: r.lastRoutedAt === undefined ? undefined : r.lastRoutedAt - from,
       }));
     }
   }
@@ -129,6 +131,7 @@ function emptyResult(kind: string): FaultResult {
   return {
     kind,
     rollouts: 0,
+    faultedRollouts: 0,
     completedRollouts: 0,
     requests: 0,
     failed: 0,
@@ -138,6 +141,9 @@ function emptyResult(kind: string): FaultResult {
     drains: 0,
     stuckPods: 0,
     maxOverrunSeconds: 0,
+    heldRemovals: { count: 0, maxSeconds: 0 },
+    removalsAfterRefusals: 0,
+    rawMaxOverrunSeconds: 0,
     errors: [],
     details: {},
   };
@@ -147,12 +153,13 @@ function webRollout(
   ctx: FaultContext,
   inject: () => Promise<void>,
   timeoutMs = 90_000,
-  trigger: () => Promise<void> = () => rolloutRestart(ctx.lab.apis, WEB.namespace, WEB.app),
+  trigger?: () => Promise<void>,
+  w: WebWorkload = WEB,
 ) {
   return rolloutUnderLoad(ctx.lab, {
-    namespace: WEB.namespace,
-    app: WEB.app,
-    trigger,
+    namespace: w.namespace,
+    app: w.app,
+    trigger: trigger ?? (() => rolloutRestart(ctx.lab.apis, w.namespace, w.app)),
     inject,
     propagationDelayMs: ctx.propagationDelayMs,
     timeoutMs,
@@ -198,6 +205,7 @@ export async function leaderKill(ctx: FaultContext, rollouts: number): Promise<F
       const killed = await ctx.lab.replicas.killLeader();
       if (killed === undefined) return;
       kills++;
+      result.faultedRollouts++;
       for (let t = 0; t < 100; t++) {
         const holder = await ctx.lab.replicas.leader();
         if (holder !== undefined && holder !== killed) {
@@ -221,43 +229,48 @@ export async function leaderKill(ctx: FaultContext, rollouts: number): Promise<F
   return result;
 }
 
+/** The API server stopped mid-drain, `downMs`, then restarted; `w` and `kind` name the stress case apart. */
 export async function apiserverDown(
   ctx: FaultContext,
   rollouts: number,
   downMs: number,
-): Promise<FaultResult> {
-  const result = emptyResult("apiserver-down");
+  w: WebWorkload = WEB,
+  kind = "apiserver-down",
+): Promise<{ result: FaultResult; records: DrainRecord[]; outages: Outage[]; from: number }> {
+  const result = emptyResult(kind);
   const from = Date.now();
-  const outages: { from: number; to: number }[] = [];
+  const outages: Outage[] = [];
   for (let i = 0; i < rollouts && Date.now() < ctx.hardStopAt; i++) {
     const started = Date.now();
     const run = await webRollout(
       ctx,
       async () => {
-        await waitForDrain(ctx, WEB.namespace, started - 1000, ["Settling", "Quiescing", "Draining"], 20_000);
+        await waitForDrain(ctx, w.namespace, started - 1000, ["Settling", "Quiescing", "Draining"], 20_000);
         ctx.say(`  stopping kube-apiserver for ${downMs / 1000} s`);
         const stoppedAt = Date.now();
         await ctx.lab.plane.restart("kube-apiserver", downMs);
         outages.push({ from: stoppedAt, to: Date.now() }); // restart() returns once it is ready again
+        result.faultedRollouts++;
       },
-      180_000,
+      // A drain may take its timeout, and a held removal one more.
+      2 * w.timeoutSeconds * 1000 + 90_000,
+      undefined,
+      w,
     );
     tally(result, run, [], from);
     ctx.say(
-      `  apiserver-down rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
+      `  ${kind} rollout ${i + 1}/${rollouts}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed${run.error ? `; ${run.error}` : ""}`,
     );
   }
-  const records = await settleDrains(ctx, result, WEB.namespace, from);
+  const records = await settleDrains(ctx, result, w.namespace, from, outages);
   result.details = {
     ...result.details,
+    timeoutSeconds: w.timeoutSeconds,
     downSeconds: downMs / 1000,
     unavailableSeconds: outages.map((o) => (o.to - o.from) / 1000),
-    maxOverrunBeyondOutageSeconds: Math.max(
-      0,
-      ...records.map((r) => overrunBeyondOutagesSeconds(r, outages)),
-    ),
+    outagesMs: outages.map((o) => ({ from: o.from - from, to: o.to - from })),
   };
-  return result;
+  return { result, records, outages, from };
 }
 
 async function informerRestarts(ctx: FaultContext): Promise<number> {
@@ -287,6 +300,7 @@ export async function watchCut(ctx: FaultContext, rollouts: number): Promise<Fau
         connections += ctx.lab.apiProxy.cutAll();
         cuts++;
       }
+      result.faultedRollouts++;
     });
     tally(result, run, [], from);
     ctx.say(
@@ -335,7 +349,10 @@ export async function podDies(ctx: FaultContext, rollouts: number): Promise<Faul
           // already gone
         }
       }
-      if (pids.length > 0) killedPods.push(drain.pod);
+      if (pids.length > 0) {
+        killedPods.push(drain.pod);
+        result.faultedRollouts++;
+      }
     });
     tally(result, run, killed, from);
     ctx.say(
@@ -365,10 +382,14 @@ export async function badEndpoints(ctx: FaultContext): Promise<FaultResult> {
       shortPerSecond: 10,
     });
     tally(result, run, [], from);
+    result.faultedRollouts++; // the old pods, drained now, run the misbehaving mode
     const drains = ctx.drains
       .records()
       .filter((r) => r.namespace === BROKEN.namespace && (r.startedAt ?? 0) >= started - 1000);
-    perMode[mode] = { drains: drains.length, maxOverrunSeconds: Math.max(0, ...drains.map(overrunSeconds)) };
+    perMode[mode] = {
+      drains: drains.length,
+      maxOverrunSeconds: Math.max(0, ...drains.map((r) => overrunSeconds(r))),
+    };
     ctx.say(
       `  endpoint ${mode}: ${run.outcomes.length} requests, ${run.outcomes.filter((o) => !o.ok).length} failed, overrun ${perMode[mode]?.maxOverrunSeconds.toFixed(1)} s${run.error ? `; ${run.error}` : ""}`,
     );
@@ -451,6 +472,7 @@ export async function webhookDown(ctx: FaultContext, rounds: number, downMs: num
       },
     );
     tally(result, run, [], from);
+    result.faultedRollouts++;
     if (replacement) replacements.push(replacement);
     // With the operator back, a rollout restart replaces the ungated pod by a gated one.
     const heal = await webRollout(ctx, async () => undefined);

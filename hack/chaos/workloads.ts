@@ -1,7 +1,8 @@
-// The chaos workloads: the sample app (3 replicas) and a Deployment of the misbehaving-quiesce fixture, with their
-// QuiescePolicies.
+// The chaos workloads: the sample app (3 replicas, production-like policy; a short-timeout copy for the stress case)
+// and a Deployment of the misbehaving-quiesce fixture, with their QuiescePolicies.
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { z } from "zod";
+import { DEFAULTS } from "../../operator/api/quiesce-policy.ts";
 import { waitFor } from "../../test/harness/wait-for.ts";
 import {
   APP_PORT,
@@ -9,31 +10,64 @@ import {
   appService,
   BROKEN_ADMIN_PORT,
   brokenQuiesceCommand,
-  samplePolicySpec,
 } from "../../test/scenarios/manifests.ts";
 import { type Apis, createApp, createPolicy, isReady, listPods } from "../../test/scenarios/workloads.ts";
 
-/** CHAOS_WEB_TIMEOUT_SECONDS: the web policy's drain timeout (20 s by default, short to keep the run short). */
-const webTimeoutSeconds = z.coerce
-  .number()
-  .int()
-  .min(5)
-  .max(600)
-  .default(20)
-  .parse(process.env.CHAOS_WEB_TIMEOUT_SECONDS);
-export const WEB = {
+const knobs = z
+  .object({
+    /** The web policy's drain timeout; settle and poll are left to the CRD defaults (settle must stay below it). */
+    CHAOS_WEB_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(DEFAULTS.settleSeconds + 1)
+      .max(600)
+      .default(120),
+    /** The stress case's timeout: shorter than an API server outage plus the endpoint controller's recovery. */
+    CHAOS_STRESS_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(DEFAULTS.settleSeconds + 1)
+      .max(600)
+      .default(20),
+  })
+  .parse(process.env);
+
+/** A sample-app Deployment under a production-like policy: only the timeout is set, the rest is the CRD's default. */
+export interface WebWorkload {
+  namespace: string;
+  app: string;
+  replicas: number;
+  timeoutSeconds: number;
+}
+
+export const WEB: WebWorkload = {
   namespace: "chaos-web",
   app: "web",
   replicas: 3,
-  timeoutSeconds: webTimeoutSeconds,
-  pollSeconds: 1,
+  timeoutSeconds: knobs.CHAOS_WEB_TIMEOUT_SECONDS,
 };
+/** The stress case: the same workload in its own namespace with a timeout shorter than the API server outage. */
+export const STRESS: WebWorkload = {
+  ...WEB,
+  namespace: "chaos-stress",
+  timeoutSeconds: knobs.CHAOS_STRESS_TIMEOUT_SECONDS,
+};
+/** The defaults the web policies get (read from the schema, not restated). */
+export const WEB_POLL_SECONDS = DEFAULTS.pollIntervalSeconds;
+export const WEB_SETTLE_SECONDS = DEFAULTS.settleSeconds;
+
+/**
+ * The misbehaving-endpoint fixture keeps a short timeout: most modes never answer "drained", so each drain lasts its
+ * whole timeout, and 9 modes x 120 s would add ~17 min without testing more of the garbage handling. Its settle must
+ * then be set below the timeout (the default 10 s is not); poll is the default.
+ */
 export const BROKEN = {
   namespace: "chaos-endpoints",
   app: "broken",
   replicas: 2,
   timeoutSeconds: 8,
-  pollSeconds: 1,
+  settleSeconds: 2,
+  pollSeconds: DEFAULTS.pollIntervalSeconds,
 };
 export const ENDPOINT_MODES = [
   "refuse",
@@ -47,31 +81,27 @@ export const ENDPOINT_MODES = [
   "huge",
 ] as const;
 
-export async function createWeb(apis: Apis): Promise<void> {
-  await apis.core.createNamespace({ body: { metadata: { name: WEB.namespace } } });
-  await createPolicy(apis, WEB.app, WEB.namespace, {
-    ...samplePolicySpec(WEB.app, {
-      timeoutSeconds: WEB.timeoutSeconds,
-      settleSeconds: 2,
-      pollIntervalSeconds: WEB.pollSeconds,
+/** Creates the namespace, policy and app; returns the policy's drain spec as stored (CRD defaults applied). */
+export async function createWeb(apis: Apis, w: WebWorkload = WEB): Promise<unknown> {
+  await apis.core.createNamespace({ body: { metadata: { name: w.namespace } } });
+  const created = (await createPolicy(apis, w.app, w.namespace, {
+    selector: { matchLabels: { app: w.app } },
+    endpoint: { port: "http", path: "/quiesce" },
+    drain: {
+      timeoutSeconds: w.timeoutSeconds,
       // The documented HA setting: a removal the deletion gate never sees (webhook call lost with a dying
       // replica, every replica gone) still holds SIGTERM back for settleSeconds while endpoints propagate.
       injectPreStop: true,
-    }),
-    budget: { maxConcurrent: WEB.replicas, minServing: 1 },
-  });
+    },
+    budget: { maxConcurrent: w.replicas, minServing: 1 },
+  })) as { spec?: { drain?: unknown } };
+  // Kubernetes' default grace period (30 s): the injected preStop sleep (settleSeconds) stays below it.
   await createApp(
     apis,
-    {
-      name: WEB.app,
-      namespace: WEB.namespace,
-      replicas: WEB.replicas,
-      maxSurge: WEB.replicas,
-      maxUnavailable: 0,
-      grace: 10,
-    },
+    { name: w.app, namespace: w.namespace, replicas: w.replicas, maxSurge: w.replicas, maxUnavailable: 0 },
     120_000,
   );
+  return created.spec?.drain;
 }
 
 export async function createBroken(apis: Apis, firstMode: string): Promise<void> {
@@ -80,11 +110,7 @@ export async function createBroken(apis: Apis, firstMode: string): Promise<void>
   await createPolicy(apis, app, namespace, {
     selector: { matchLabels: { app } },
     endpoint: { port: "admin", path: "/quiesce", requestTimeoutSeconds: 1 },
-    drain: {
-      timeoutSeconds: BROKEN.timeoutSeconds,
-      pollIntervalSeconds: BROKEN.pollSeconds,
-      settleSeconds: 2,
-    },
+    drain: { timeoutSeconds: BROKEN.timeoutSeconds, settleSeconds: BROKEN.settleSeconds },
     budget: { maxConcurrent: replicas, minServing: 1 },
   });
   const deployment = appDeployment({
