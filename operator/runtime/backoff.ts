@@ -46,4 +46,9 @@ export class ItemBackoff<K> {
   forget(key: K): void {
     this.failures.delete(key);
   }
+
+  /** Forgets every key's failures. */
+  reset(): void {
+    this.failures.clear();
+  }
 }

@@ -44,8 +44,7 @@ export class WorkQueue {
   private readonly reconcile: Reconciler;
   private readonly workers: number;
   private readonly clock: Clock;
-  private readonly backoffOptions: BackoffOptions;
-  private backoff: ItemBackoff<string>;
+  private readonly backoff: ItemBackoff<string>;
   private readonly hooks: WorkQueueHooks;
   private readonly holdRequeues: boolean;
   /** With holdRequeues: when each key's requested requeue is due. */
@@ -74,8 +73,7 @@ export class WorkQueue {
     this.reconcile = options.reconcile;
     this.workers = Math.max(1, Math.floor(options.workers ?? 1));
     this.clock = options.clock ?? systemClock;
-    this.backoffOptions = options.backoff ?? DEFAULT_BACKOFF;
-    this.backoff = new ItemBackoff(this.backoffOptions);
+    this.backoff = new ItemBackoff(options.backoff ?? DEFAULT_BACKOFF);
     this.hooks = options.hooks ?? {};
     this.holdRequeues = options.holdRequeues === true;
   }
@@ -106,16 +104,12 @@ export class WorkQueue {
     this.waitTimer = undefined;
     this.waiting.clear();
     this.notBefore.clear();
-    this.backoff = new ItemBackoff(this.backoffOptions);
-    for (const key of this.queue) {
+    this.backoff.reset();
+    for (const key of [...this.queue, ...this.processing]) {
       this.dirty.delete(key);
       this.addedAt.delete(key);
     }
     this.queue.length = 0;
-    for (const key of this.processing) {
-      this.dirty.delete(key);
-      this.addedAt.delete(key);
-    }
     this.depthChanged();
     return Promise.all([...this.runs]).then(() => undefined);
   }
