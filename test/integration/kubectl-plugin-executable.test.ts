@@ -6,11 +6,10 @@ import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, makeApis } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
@@ -24,11 +23,7 @@ const CACHE = join(
 const run = promisify(execFile);
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const cleanups: (() => Promise<void>)[] = [];
 let operator: RunningOperator;
 let bin: string;

@@ -3,13 +3,12 @@ import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { APP_PORT, samplePolicySpec } from "../scenarios/manifests.ts";
 import { createStatefulSetApp } from "../scenarios/workload-kinds.ts";
-import { type Apis, createApp, createPolicy, listPods } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, listPods, makeApis } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
@@ -19,11 +18,7 @@ const NODE = join(ROOT, "node_modules", ".bin", "node");
 const PLUGIN = join(ROOT, "operator", "cli", "kubectl-quiesce.ts");
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const cleanups: (() => Promise<void>)[] = [];
 let operator: RunningOperator;
 

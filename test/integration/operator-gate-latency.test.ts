@@ -1,21 +1,17 @@
 // The serving gate is on every pod's start-up path: measure, over 100 pods, how long after their containers are
 // ready the operator sets quiesce.dev/serving=True (seen on one watch stream, so both times share a clock).
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod, Watch } from "@kubernetes/client-node";
+import { type V1Pod, Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SERVING_CONDITION } from "../../operator/api/pod-annotations.ts";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { deleteNamespaceWithoutDrains, percentile, scaleDeployment } from "../scenarios/drain-steps.ts";
-import { type Apis, createPolicy } from "../scenarios/workloads.ts";
+import { createPolicy, makeApis } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const PODS = 100;
 const WAVE = 20;
 let operator: RunningOperator;

@@ -1,24 +1,20 @@
 // QuiescePolicy on the real API server: invalid specs rejected with their messages, overlapping policies reported
 // on both, status counts and printer columns; and the admission webhooks' latency.
 import { request } from "node:https";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GROUP, PLURAL, VERSION } from "../../operator/api/quiesce-policy.ts";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
 import { deleteNamespaceWithoutDrains, percentile, readPolicy, rejection } from "../scenarios/drain-steps.ts";
 import { quiescePolicy, samplePolicySpec } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, makeApis } from "../scenarios/workloads.ts";
 import { INVALID_POLICIES } from "../unit/api/invalid-policies.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const cleanups: (() => Promise<void>)[] = [];
 let operator: RunningOperator;
 let tableNamespace: string;

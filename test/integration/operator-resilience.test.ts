@@ -1,7 +1,7 @@
 // The operator under failure: pods whose quiesce endpoint misbehaves (bounded by the policy, EndpointError, the
 // operator keeps working), and the operator process SIGKILLed mid-drain (a new one resumes from the pod).
 import { get } from "node:http";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
+import { DiscoveryV1Api, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { waitFor } from "../harness/wait-for.ts";
@@ -27,12 +27,12 @@ import {
   samplePolicySpec,
 } from "../scenarios/manifests.ts";
 import {
-  type Apis,
   createApp,
   createPolicy,
   ipOf,
   isReady,
   listPods,
+  makeApis,
   nameOf,
   uidOf,
 } from "../scenarios/workloads.ts";
@@ -45,11 +45,7 @@ import {
 } from "./support/operator-process.ts";
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const discovery = kc.makeApiClient(DiscoveryV1Api);
 const cleanups: (() => Promise<void>)[] = [];
 let operator: RunningOperator | undefined;

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningOperator } from "../../operator/app/start-operator.ts";
 import { createLogger } from "../../operator/observability/logger.ts";
@@ -15,16 +15,12 @@ import {
   waitPodRemoved,
 } from "../scenarios/drain-steps.ts";
 import { samplePolicySpec } from "../scenarios/manifests.ts";
-import { type Apis, createApp, createPolicy, nameOf } from "../scenarios/workloads.ts";
+import { createApp, createPolicy, makeApis, nameOf } from "../scenarios/workloads.ts";
 import { createNamespace, loadKubeConfig } from "./support/cluster.ts";
 import { startTestOperator } from "./support/operator.ts";
 
 const kc = loadKubeConfig();
-const apis: Apis = {
-  core: kc.makeApiClient(CoreV1Api),
-  apps: kc.makeApiClient(AppsV1Api),
-  custom: kc.makeApiClient(CustomObjectsApi),
-};
+const apis = makeApis(kc);
 const GOOD = "tok-7f3a9c-GOOD-quiesce-hygiene-5d1e";
 const WRONG = "tok-b42e81-WRONG-quiesce-hygiene-90aa";
 let logged = "";
