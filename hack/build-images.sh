@@ -34,13 +34,10 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The operator: compiled JavaScript only (make build) and the dependency inputs (deps/: package.json, lock,
-# workspace manifests, npm cache).
-rm -rf dist
-node_modules/.bin/tsc -p tsconfig.build.json || fail "tsc -p tsconfig.build.json failed"
+# The operator: its one-file bundle (dependencies inside, from node_modules as the lock installed them).
+node_modules/.bin/node hack/build/bundle-operator.ts >/dev/null || fail "bundling the operator failed"
 mkdir -p "$work/operator/dist"
-cp -r dist/operator "$work/operator/dist/operator"
-cp -r "$deps" "$work/operator/deps"
+cp -r dist/operator-bundle "$work/operator/dist/operator-bundle"
 # The sample app runs its TypeScript sources (Node 24 strips types outside node_modules): the folders listed in
 # test/sample-app/image-contents.txt (a unit test checks that the app imports nothing outside them).
 mkdir -p "$work/sample-app"

@@ -1,17 +1,32 @@
 // `make bench-scale`: many pods (light mode: one process hosts the sample apps) in many Deployments with policies;
-// operator idle CPU and peak RSS, then many drains at once: every drain finishes, API writes per drain.
-// Env: SCALE_DEPLOYMENTS (200), SCALE_REPLICAS (10), SCALE_NAMESPACES (10), SCALE_IDLE_SECONDS (60).
-import { mkdir, rm, writeFile } from "node:fs/promises";
+// operator idle CPU and peak RSS, then many drains at once: every drain finishes, API writes per drain, webhook
+// latency. The operator runs as the image and the chart run it: the bundle, with the chart's default NODE_OPTIONS.
+// Env: SCALE_DEPLOYMENTS (200), SCALE_REPLICAS (10), SCALE_NAMESPACES (10), SCALE_IDLE_SECONDS (60),
+// SCALE_RESULT (scale.json, under bench/results), SCALE_HEAP_SNAPSHOT=1 (heap snapshots at idle and after the burst,
+// summarised by type: they pause the operator and raise its RSS, so the peak is read before each and reset after
+// the idle one; the burst's peak is then the burst's alone).
+import { execFile } from "node:child_process";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import type { V1Deployment } from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
 import { ChildProcessRunner, ensurePodNetwork, LightRunner } from "../../test/harness/node-agent/index.ts";
 import { processUsage } from "../../test/harness/operator-process.ts";
-import { counterSum } from "../../test/harness/report/prometheus.ts";
+import {
+  counterSum,
+  diffBuckets,
+  histogramBuckets,
+  histogramQuantile,
+  parseSamples,
+} from "../../test/harness/report/prometheus.ts";
 import { appDeployment, samplePolicySpec } from "../../test/scenarios/manifests.ts";
 import { createPolicy } from "../../test/scenarios/workloads.ts";
+import { type HeapSummary, summarizeHeapFile } from "./heap-summary.ts";
+import { moduleGraphCosts } from "./module-graph.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = z
@@ -21,11 +36,57 @@ const env = z
     SCALE_NAMESPACES: z.coerce.number().int().min(1).default(10),
     SCALE_IDLE_SECONDS: z.coerce.number().int().min(5).default(60),
     SCALE_DIR: z.string().default(join(REPO, ".bench-scale")),
+    SCALE_RESULT: z
+      .string()
+      .regex(/^[\w.-]+\.json$/)
+      .default("scale.json"),
+    SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
   })
   .parse(process.env);
 const RUN_DIR = join(env.SCALE_DIR, "run");
 const log = (line: string) => console.log(`[scale ${new Date().toISOString().slice(11, 19)}] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MB = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+
+/** The operator's NODE_OPTIONS as the chart renders them with its default values (heap sized from the limit). */
+async function chartNodeArgs(): Promise<string[]> {
+  const helm = (
+    await promisify(execFile)("bash", [join(REPO, "hack", "helm.sh")], { cwd: REPO })
+  ).stdout.trim();
+  const rendered = (
+    await promisify(execFile)(helm, ["template", "q", join(REPO, "charts", "quiesce-operator")], {
+      cwd: REPO,
+      maxBuffer: 16 * 2 ** 20,
+    })
+  ).stdout;
+  const env = z.object({ name: z.string(), value: z.string().optional() });
+  for (const doc of rendered.split(/^---$/m)) {
+    const o = parseYaml(doc) as {
+      kind?: string;
+      spec?: { template?: { spec?: { containers?: { env?: unknown[] }[] } } };
+    };
+    if (o?.kind !== "Deployment") continue;
+    for (const e of o.spec?.template?.spec?.containers?.[0]?.env ?? []) {
+      const parsed = env.safeParse(e);
+      if (parsed.success && parsed.data.name === "NODE_OPTIONS")
+        return (parsed.data.value ?? "").split(" ").filter(Boolean);
+    }
+  }
+  return [];
+}
+
+/** V8's heap spaces from prom-client's default metrics, MB used. */
+function heapSpaces(metrics: string): Record<string, number> {
+  const spaces: Record<string, number> = {};
+  for (const s of parseSamples(metrics)) {
+    if (s.name === "nodejs_heap_space_size_used_bytes" && s.labels.space)
+      spaces[s.labels.space] = MB(s.value);
+  }
+  return spaces;
+}
+
+const percentile = (sorted: readonly number[], q: number) =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0);
 
 let lab: Lab | undefined;
 process.on("SIGINT", () => {
@@ -49,15 +110,49 @@ async function readyPods(l: Lab, namespaces: string[]): Promise<number> {
   return ready;
 }
 
+/** SIGUSR2 makes the operator write a heap snapshot into RUN_DIR (--heapsnapshot-signal); waits for it, summarises. */
+async function heapSnapshot(l: Lab, label: string): Promise<HeapSummary> {
+  const before = new Set(await readdir(RUN_DIR));
+  log(`heap snapshot (${label})...`);
+  l.operator.kill("SIGUSR2");
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const fresh = (await readdir(RUN_DIR)).filter((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+    // V8 writes the file in one go and closes it; the operator answers /metrics again once it has.
+    if (
+      fresh[0] &&
+      (await l.operator.metrics().then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      const summary = await summarizeHeapFile(join(RUN_DIR, fresh[0]));
+      log(
+        `heap (${label}): ${summary.totalMB} MB in ${summary.nodes} nodes; ${JSON.stringify(summary.byType)}`,
+      );
+      return summary;
+    }
+    if (Date.now() > deadline) throw new Error(`no heap snapshot (${label}) within 120 s`);
+    await sleep(1000);
+  }
+}
+
 async function main(): Promise<void> {
   const total = env.SCALE_DEPLOYMENTS * env.SCALE_REPLICAS;
   let light: LightRunner | undefined;
   await mkdir(RUN_DIR, { recursive: true });
+  const nodeArgs = [
+    ...(await chartNodeArgs()),
+    "--heapsnapshot-signal=SIGUSR2",
+    `--diagnostic-dir=${RUN_DIR}`,
+  ];
+  log(`operator node flags (the chart's defaults): ${nodeArgs.join(" ")}`);
+  const moduleGraph = await moduleGraphCosts(nodeArgs.filter((a) => a.startsWith("--max-")));
   lab = await startEnvironment({
     dir: RUN_DIR,
     clean: true,
     nodes: 4,
-    operator: {},
+    operator: { nodeArgs },
     say: log,
     runner: async () => {
       const network = await ensurePodNetwork();
@@ -115,6 +210,11 @@ async function main(): Promise<void> {
   log(
     `operator idle: ${idleCpuPercent.toFixed(2)}% of a core, RSS ${(idleAfter.rssBytes / 2 ** 20).toFixed(0)} MB, ${idleApiWrites} API writes in ${env.SCALE_IDLE_SECONDS} s`,
   );
+  const idleHeapSpaces = heapSpaces(idleMetricsAfter);
+  const idlePeakRss = idleAfter.peakRssBytes;
+  const idleHeap = env.SCALE_HEAP_SNAPSHOT === "1" ? await heapSnapshot(l, "idle") : undefined;
+  // The snapshot's own spike would otherwise be the burst's peak: "5" resets the peak RSS (VmHWM) (proc(5)).
+  if (idleHeap) await writeFile(`/proc/${l.operator.pid}/clear_refs`, "5");
 
   // One pod of every Deployment, all at once.
   const victims: { namespace: string; name: string; uid: string }[] = [];
@@ -132,17 +232,23 @@ async function main(): Promise<void> {
   const drainCpuBefore = (await l.operator.usage()).cpuSeconds;
   log(`deleting ${victims.length} pods at once (one per Deployment); each becomes a drain...`);
   const drainStart = Date.now();
+  const deleteMs: number[] = [];
   const answers = await Promise.all(
-    victims.map((v) =>
-      l.apis.core.deleteNamespacedPod({ namespace: v.namespace, name: v.name }).then(
-        () => "allowed",
-        (error: unknown) =>
-          (error as { code?: number }).code === 403
-            ? "denied (drain started)"
-            : `error ${String(error).slice(0, 80)}`,
-      ),
-    ),
+    victims.map((v) => {
+      const sent = performance.now();
+      return l.apis.core
+        .deleteNamespacedPod({ namespace: v.namespace, name: v.name })
+        .then(
+          () => "allowed",
+          (error: unknown) =>
+            (error as { code?: number }).code === 403
+              ? "denied (drain started)"
+              : `error ${String(error).slice(0, 80)}`,
+        )
+        .finally(() => deleteMs.push(performance.now() - sent));
+    }),
   );
+  deleteMs.sort((a, b) => a - b);
   const byAnswer: Record<string, number> = {};
   for (const a of answers) byAnswer[a] = (byAnswer[a] ?? 0) + 1;
   log(`delete answers: ${JSON.stringify(byAnswer)}`);
@@ -166,13 +272,21 @@ async function main(): Promise<void> {
   const finished =
     counterSum(drainMetricsAfter, "quiesce_drains_finished_total") -
     counterSum(drainMetricsBefore, "quiesce_drains_finished_total");
-  const byOutcome = (await l.operator.metrics())
+  const byOutcome = drainMetricsAfter
     .split("\n")
     .filter((line) => line.startsWith("quiesce_drains_finished_total{"));
+  const webhookBuckets = diffBuckets(
+    histogramBuckets(drainMetricsAfter, "quiesce_webhook_request_duration_seconds"),
+    histogramBuckets(drainMetricsBefore, "quiesce_webhook_request_duration_seconds"),
+  );
+  const webhookP99 = histogramQuantile(0.99, webhookBuckets);
   const usage = await l.operator.usage();
+  const burstPeakRss = usage.peakRssBytes;
+  const burstHeap = env.SCALE_HEAP_SNAPSHOT === "1" ? await heapSnapshot(l, "after-burst") : undefined;
   const hostUsage = light?.hostPid ? await processUsage(light.hostPid).catch(() => undefined) : undefined;
   const result = {
-    command: "make bench-scale",
+    command:
+      env.SCALE_RESULT === "scale.json" ? "make bench-scale" : `make bench-scale (${env.SCALE_RESULT})`,
     date: new Date().toISOString(),
     deployments: env.SCALE_DEPLOYMENTS,
     replicas: env.SCALE_REPLICAS,
@@ -187,6 +301,15 @@ async function main(): Promise<void> {
     drains: {
       requested: victims.length,
       deleteAnswers: byAnswer,
+      // A DELETE the API server let through without the gate's answer: the webhook timed out or failed open.
+      failedOpen: byAnswer.allowed ?? 0,
+      deleteLatencyMs: {
+        p50: Math.round(percentile(deleteMs, 0.5)),
+        p99: Math.round(percentile(deleteMs, 0.99)),
+        max: Math.round(deleteMs.at(-1) ?? 0),
+      },
+      webhookP99Ms: webhookP99 === undefined ? null : Number((webhookP99 * 1000).toFixed(1)),
+      webhookReviews: webhookBuckets.at(-1)?.[1] ?? 0,
       finishedMetric: finished,
       podsGone: victims.length - remaining,
       allFinished: remaining === 0,
@@ -199,14 +322,21 @@ async function main(): Promise<void> {
       outcomes: byOutcome,
     },
     operator: {
-      peakRssMB: Number((usage.peakRssBytes / 2 ** 20).toFixed(1)),
+      entry: process.env.OPERATOR_ENTRY ?? "source",
+      nodeArgs: nodeArgs.filter((a) => a.startsWith("--max-")),
+      idleRssMB: MB(idleAfter.rssBytes),
+      idlePeakRssMB: MB(idlePeakRss),
+      peakRssMB: MB(burstPeakRss),
       cpuSecondsTotal: usage.cpuSeconds,
+      heapSpacesUsedMB: { idle: idleHeapSpaces, afterBurst: heapSpaces(drainMetricsAfter) },
     },
+    moduleGraph,
+    heap: idleHeap || burstHeap ? { idle: idleHeap ?? null, afterBurst: burstHeap ?? null } : null,
     lightHost: hostUsage ? { peakRssMB: Number((hostUsage.peakRssBytes / 2 ** 20).toFixed(1)) } : null,
   };
   log(JSON.stringify(result));
   await mkdir(join(REPO, "bench", "results"), { recursive: true });
-  await writeFile(join(REPO, "bench", "results", "scale.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(REPO, "bench", "results", env.SCALE_RESULT), `${JSON.stringify(result, null, 2)}\n`);
   await l.stop();
   lab = undefined;
   await rm(RUN_DIR, { recursive: true, force: true });

@@ -10,16 +10,23 @@ import type {
   V1DaemonSet,
   V1Deployment,
   V1EndpointSlice,
-  V1ObjectMeta,
   V1Pod,
   V1ReplicaSet,
   V1StatefulSet,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { MAINTENANCE_ANNOTATION } from "../api/maintenance.ts";
 import { GROUP, PLURAL, type QuiescePolicy, quiescePolicySchema, VERSION } from "../api/quiesce-policy.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { Informer, watchPath } from "./informer.ts";
+import { listAllPages, type Page, type PageQuery } from "./paged-list.ts";
+import {
+  trimDaemonSet,
+  trimDeployment,
+  trimEndpointSlice,
+  trimPod,
+  trimReplicaSet,
+  trimStatefulSet,
+} from "./trim.ts";
 
 export interface ClusterCache {
   policies: Informer<QuiescePolicy & KubernetesObject>;
@@ -47,88 +54,6 @@ export interface CacheApis {
 
 const isObject = (raw: unknown): raw is KubernetesObject =>
   typeof raw === "object" && raw !== null && typeof (raw as KubernetesObject).metadata?.name === "string";
-
-/** Drops what the operator never reads (managed fields, most of the spec) to keep memory flat with many pods. */
-function trimPod(pod: V1Pod): V1Pod {
-  const { managedFields: _m, ...metadata } = pod.metadata ?? {};
-  const spec = pod.spec;
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata,
-    spec: spec && {
-      nodeName: spec.nodeName,
-      readinessGates: spec.readinessGates,
-      terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds,
-      containers: spec.containers.map((c) => ({ name: c.name, ports: c.ports, lifecycle: c.lifecycle })),
-    },
-    status: pod.status && {
-      phase: pod.status.phase,
-      podIP: pod.status.podIP,
-      conditions: pod.status.conditions,
-    },
-  };
-}
-
-/** Keeps, per endpoint, only which pod it is and its conditions (addresses, hints and ports are never read). */
-function trimEndpointSlice(slice: V1EndpointSlice): V1EndpointSlice {
-  const { managedFields: _m, annotations: _a, ...metadata } = slice.metadata ?? {};
-  return {
-    apiVersion: "discovery.k8s.io/v1",
-    kind: "EndpointSlice",
-    metadata,
-    addressType: slice.addressType,
-    endpoints: (slice.endpoints ?? []).map((e) => ({
-      addresses: [],
-      conditions: e.conditions,
-      targetRef: e.targetRef && { kind: e.targetRef.kind, name: e.targetRef.name, uid: e.targetRef.uid },
-    })),
-  };
-}
-
-/** A workload's identity, deletion and generation, and of its annotations only maintenance mode's. */
-function workloadMeta(o: KubernetesObject): V1ObjectMeta {
-  const { name, namespace, uid, resourceVersion, deletionTimestamp, generation } = o.metadata ?? {};
-  const value = o.metadata?.annotations?.[MAINTENANCE_ANNOTATION];
-  const annotations = value === undefined ? {} : { annotations: { [MAINTENANCE_ANNOTATION]: value } };
-  return { name, namespace, uid, resourceVersion, deletionTimestamp, generation, ...annotations };
-}
-
-/** A StatefulSet as the budget, the reversal check and maintenance mode read it: size, deletion, revision, annotation. */
-function trimStatefulSet(sts: V1StatefulSet): V1StatefulSet {
-  return {
-    metadata: workloadMeta(sts),
-    spec: sts.spec && {
-      replicas: sts.spec.replicas,
-      selector: sts.spec.selector,
-      serviceName: sts.spec.serviceName,
-      template: { metadata: {} },
-    },
-    status: sts.status && {
-      replicas: sts.status.replicas,
-      updateRevision: sts.status.updateRevision,
-      currentRevision: sts.status.currentRevision,
-    },
-  };
-}
-
-/** A DaemonSet as the budget and maintenance mode read it: how many nodes should run it, deletion, annotation. */
-function trimDaemonSet(ds: V1DaemonSet): V1DaemonSet {
-  return {
-    metadata: workloadMeta(ds),
-    status: ds.status && {
-      currentNumberScheduled: ds.status.currentNumberScheduled,
-      desiredNumberScheduled: ds.status.desiredNumberScheduled,
-      numberMisscheduled: ds.status.numberMisscheduled,
-      numberReady: ds.status.numberReady,
-    },
-  };
-}
-
-function stripManaged<T extends KubernetesObject>(object: T): T {
-  if (object.metadata?.managedFields) object.metadata.managedFields = undefined;
-  return object;
-}
 
 /** What every informer of the cache shares. */
 interface InformerContext {
@@ -173,7 +98,7 @@ function builtinInformers(ctx: InformerContext) {
   return <T extends KubernetesObject>(
     name: string,
     path: string,
-    listAll: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    listPage: (query: PageQuery) => Promise<Page<T>>,
     trim: (object: T) => T,
   ): Informer<T> =>
     new Informer<T>({
@@ -181,10 +106,7 @@ function builtinInformers(ctx: InformerContext) {
       clock: ctx.clock,
       name,
       watch: watchPath(ctx.kubeConfig, path),
-      list: async () => {
-        const list = await listAll();
-        return { items: list.items.map(trim), resourceVersion: list.metadata?.resourceVersion ?? "" };
-      },
+      list: () => listAllPages(listPage, trim),
       decode: (raw) => (isObject(raw) ? trim(raw as T) : undefined),
       onRestart: (reason) => ctx.onRestart(name, reason),
     });
@@ -199,35 +121,35 @@ export function createClusterCache(
   const ctx: InformerContext = { kubeConfig: apis.kubeConfig, logger, clock, onRestart };
   const policies = policyInformer(ctx, apis.custom);
   const builtin = builtinInformers(ctx);
-  const pods = builtin<V1Pod>("pods", "/api/v1/pods", () => apis.core.listPodForAllNamespaces(), trimPod);
+  const pods = builtin<V1Pod>("pods", "/api/v1/pods", (q) => apis.core.listPodForAllNamespaces(q), trimPod);
   const replicaSets = builtin<V1ReplicaSet>(
     "replicasets",
     "/apis/apps/v1/replicasets",
-    () => apis.apps.listReplicaSetForAllNamespaces(),
-    stripManaged,
+    (q) => apis.apps.listReplicaSetForAllNamespaces(q),
+    trimReplicaSet,
   );
   const deployments = builtin<V1Deployment>(
     "deployments",
     "/apis/apps/v1/deployments",
-    () => apis.apps.listDeploymentForAllNamespaces(),
-    stripManaged,
+    (q) => apis.apps.listDeploymentForAllNamespaces(q),
+    trimDeployment,
   );
   const statefulSets = builtin<V1StatefulSet>(
     "statefulsets",
     "/apis/apps/v1/statefulsets",
-    () => apis.apps.listStatefulSetForAllNamespaces(),
+    (q) => apis.apps.listStatefulSetForAllNamespaces(q),
     trimStatefulSet,
   );
   const daemonSets = builtin<V1DaemonSet>(
     "daemonsets",
     "/apis/apps/v1/daemonsets",
-    () => apis.apps.listDaemonSetForAllNamespaces(),
+    (q) => apis.apps.listDaemonSetForAllNamespaces(q),
     trimDaemonSet,
   );
   const endpointSlices = builtin<V1EndpointSlice>(
     "endpointslices",
     "/apis/discovery.k8s.io/v1/endpointslices",
-    () => apis.discovery.listEndpointSliceForAllNamespaces(),
+    (q) => apis.discovery.listEndpointSliceForAllNamespaces(q),
     trimEndpointSlice,
   );
   const all = [policies, pods, replicaSets, deployments, statefulSets, daemonSets, endpointSlices];

@@ -15,6 +15,7 @@ const NODE = join(REPO, "node_modules", ".bin", "node");
 const ENTRIES = {
   source: join(REPO, "operator", "cli", "main.ts"),
   dist: join(REPO, "dist", "operator", "cli", "main.js"),
+  bundle: join(REPO, "dist", "operator-bundle", "main.mjs"),
 };
 
 export interface OperatorProcessOptions {
@@ -29,8 +30,11 @@ export interface OperatorProcessOptions {
   healthPort?: number;
   /** More flags, after the launcher's: log level, leader election, certificate dir, ... */
   args?: readonly string[];
-  /** "dist" runs the compiled operator, as the image does (`make build` first); default OPERATOR_ENTRY, else "source". */
-  entry?: "source" | "dist";
+  /**
+   * "bundle" runs the one-file bundle the image runs, "dist" the compiled modules (`make build` first for either);
+   * default OPERATOR_ENTRY, else "source".
+   */
+  entry?: OperatorEntry;
   /** Node flags for the operator process only, e.g. ["--max-old-space-size=256"]; default OPERATOR_NODE_ARGS. */
   nodeArgs?: readonly string[];
 }
@@ -70,7 +74,11 @@ export async function processUsage(pid: number): Promise<ProcessUsage> {
   return { cpuSeconds: ticks / 100, peakRssBytes: kb("VmHWM"), rssBytes: kb("VmRSS") };
 }
 
-const envEntry = (): "source" | "dist" => (process.env.OPERATOR_ENTRY === "dist" ? "dist" : "source");
+export type OperatorEntry = "source" | "dist" | "bundle";
+const envEntry = (): OperatorEntry => {
+  const entry = process.env.OPERATOR_ENTRY;
+  return entry === "dist" || entry === "bundle" ? entry : "source";
+};
 const envNodeArgs = () => (process.env.OPERATOR_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 
 /**
