@@ -6,7 +6,7 @@
 // summarised by type: they pause the operator and raise its RSS, so the peak is read before each and reset after
 // the idle one; the burst's peak is then the burst's alone).
 import { execFile } from "node:child_process";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -41,6 +41,8 @@ const env = z
       .regex(/^[\w.-]+\.json$/)
       .default("scale.json"),
     SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
+    /** 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process). */
+    SCALE_CPU_PROFILE: z.enum(["0", "1"]).default("0"),
   })
   .parse(process.env);
 const RUN_DIR = join(env.SCALE_DIR, "run");
@@ -73,6 +75,31 @@ async function chartNodeArgs(): Promise<string[]> {
     }
   }
   return [];
+}
+
+const gaugeMs = (metrics: string, name: string) => Number((counterSum(metrics, name) * 1000).toFixed(1));
+
+/** Admission reviews answered between two scrapes, per webhook and result. */
+function webhookReviewsByLabel(after: string, before: string): Record<string, number> {
+  const count = (text: string) => {
+    const m = new Map<string, number>();
+    for (const s of parseSamples(text)) {
+      if (s.name !== "quiesce_webhook_request_duration_seconds_count") continue;
+      const key = `${s.labels.webhook ?? "?"} ${s.labels.result ?? "?"}`;
+      m.set(key, (m.get(key) ?? 0) + s.value);
+    }
+    return m;
+  };
+  const prior = count(before);
+  return Object.fromEntries([...count(after)].map(([k, v]) => [k, v - (prior.get(k) ?? 0)]));
+}
+
+/** How long a process has run (/proc: its start in clock ticks since boot, 100 per second, against the uptime). */
+async function processAgeMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  const uptime = Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
+  return Math.round(uptime * 1000 - startTicks * 10);
 }
 
 /** V8's heap spaces from prom-client's default metrics, MB used. */
@@ -146,6 +173,8 @@ async function main(): Promise<void> {
     "--heapsnapshot-signal=SIGUSR2",
     `--diagnostic-dir=${RUN_DIR}`,
   ];
+  if (env.SCALE_CPU_PROFILE === "1")
+    nodeArgs.push("--prof", "--no-logfile-per-isolate", `--logfile=${join(env.SCALE_DIR, "v8.log")}`);
   log(`operator node flags (the chart's defaults): ${nodeArgs.join(" ")}`);
   const moduleGraph = await moduleGraphCosts(nodeArgs.filter((a) => a.startsWith("--max-")));
   lab = await startEnvironment({
@@ -232,6 +261,7 @@ async function main(): Promise<void> {
   const drainCpuBefore = (await l.operator.usage()).cpuSeconds;
   log(`deleting ${victims.length} pods at once (one per Deployment); each becomes a drain...`);
   const drainStart = Date.now();
+  const operatorAgeAtBurstMs = await processAgeMs(l.operator.pid);
   const deleteMs: number[] = [];
   const answers = await Promise.all(
     victims.map((v) => {
@@ -309,7 +339,13 @@ async function main(): Promise<void> {
         max: Math.round(deleteMs.at(-1) ?? 0),
       },
       webhookP99Ms: webhookP99 === undefined ? null : Number((webhookP99 * 1000).toFixed(1)),
-      webhookReviews: webhookBuckets.at(-1)?.[1] ?? 0,
+      webhookReviews: webhookReviewsByLabel(drainMetricsAfter, drainMetricsBefore),
+      // prom-client's event-loop delay, reset at each scrape: over the burst alone.
+      eventLoopDelayMs: {
+        p50: gaugeMs(drainMetricsAfter, "nodejs_eventloop_lag_p50_seconds"),
+        p99: gaugeMs(drainMetricsAfter, "nodejs_eventloop_lag_p99_seconds"),
+        max: gaugeMs(drainMetricsAfter, "nodejs_eventloop_lag_max_seconds"),
+      },
       finishedMetric: finished,
       podsGone: victims.length - remaining,
       allFinished: remaining === 0,
@@ -319,6 +355,8 @@ async function main(): Promise<void> {
       // Deletions the webhook let through (e.g. it timed out and failed open) never became drains.
       apiWritesPerFinishedDrain: Number((writes / Math.max(1, finished)).toFixed(2)),
       operatorCpuSeconds: Number(drainCpu.toFixed(2)),
+      // For SCALE_CPU_PROFILE: the burst starts this long after the operator did (node --prof-process --range).
+      operatorAgeAtBurstMs,
       outcomes: byOutcome,
     },
     operator: {

@@ -11,7 +11,6 @@ import type { PodWriter } from "../../kube/pods.ts";
 import { WriteOverlay } from "../../kube/write-overlay.ts";
 import { backoffDelay } from "../../runtime/backoff.ts";
 import { type Clock, systemClock, type Timer } from "../../runtime/clock.ts";
-import { KeyedMutex } from "../../runtime/keyed-mutex.ts";
 import { controllerOf, type Lookups, ownershipOf } from "../workloads/workload.ts";
 
 export { DELETION_COST_ANNOTATION };
@@ -105,36 +104,36 @@ export function withinReplicaSetExcess(
 }
 
 export function removalRecorder(deps: RemovalRequestDeps) {
-  // Records are serialized per namespace, and our latest writes overlay the cache, so two removals racing each
-  // other cannot both pass the ReplicaSet excess cap.
-  const lock = new KeyedMutex();
+  // Two removals racing each other must not both pass the ReplicaSet excess cap. The check and the reservation
+  // run in one synchronous step, against the cache overlaid with our latest writes and with the marks still being
+  // written: records run in parallel (a burst of hundreds is as slow as one), and no await splits a check from
+  // its reservation.
   const written = new WriteOverlay<V1Pod>();
-  return (effect: StartDrainEffect): Promise<void> =>
-    lock.run(effect.pod.namespace, () =>
-      record(
-        effect,
-        deps,
-        (pods) => written.overlay(pods),
-        (pod) => written.remember(pod),
-      ),
-    );
+  const pending = new Map<string, V1Pod>();
+  const view = (pods: readonly V1Pod[]) =>
+    written.overlay(pods).map((p) => pending.get(p.metadata?.uid ?? "") ?? p);
+  return (effect: StartDrainEffect): Promise<void> => record(effect, deps, view, written, pending);
 }
 
 async function record(
   effect: StartDrainEffect,
   deps: RemovalRequestDeps,
-  overlay: (pods: readonly V1Pod[]) => V1Pod[],
-  remember: (pod: V1Pod) => void,
+  view: (pods: readonly V1Pod[]) => V1Pod[],
+  written: WriteOverlay<V1Pod>,
+  pending: Map<string, V1Pod>,
 ): Promise<void> {
   const { namespace, name } = effect.pod;
   const pod = await deps.getPod(namespace, name);
   if (pod === undefined) return;
+  const uid = pod.metadata?.uid ?? "";
+  // Another record of this pod is being written (a retried delete): it decides.
+  if (pending.has(uid)) return;
   const current = drainStateOf(pod);
   if (!canRequestRemoval(current)) {
     deps.enqueue(objectKey(namespace, name));
     return;
   }
-  const namespacePods = overlay(deps.cache.pods.list(namespace));
+  const namespacePods = view(deps.cache.pods.list(namespace));
   const reason = refineReason(effect, pod, deps.lookups, namespacePods);
   const scaleDown = isReplicaSetScaleDown(effect, pod, namespacePods, deps.lookups);
   if (scaleDown && !withinReplicaSetExcess(pod, namespacePods, deps.lookups)) {
@@ -152,9 +151,18 @@ async function record(
   });
   if (next === undefined) return;
   const annotations = { ...toAnnotations(next), [DELETION_COST_ANNOTATION]: REQUESTED_DELETION_COST };
-  const written = await deps.pods.annotate(namespace, name, pod.metadata?.uid ?? "", annotations);
-  if (written === undefined) throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
-  remember(written);
+  // The reservation: until the write returns, the cap counts this pod as marked.
+  pending.set(uid, {
+    ...pod,
+    metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...annotations } },
+  });
+  try {
+    const result = await deps.pods.annotate(namespace, name, uid, annotations);
+    if (result === undefined) throw new Error(`pod ${namespace}/${name} changed while recording its removal`);
+    written.remember(result);
+  } finally {
+    pending.delete(uid);
+  }
   deps.logger.info(
     { controller: "drain", namespace, pod: name, reason, via: effect.via, user: effect.user.username },
     "removal requested",

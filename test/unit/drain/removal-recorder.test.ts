@@ -96,6 +96,48 @@ describe("removalRecorder", () => {
     expect(web && drainStateOf(web).phase).toBe("Serving");
     expect(r.enqueued).toEqual([objectKey("ns", "web-b")]);
   });
+
+  it("marks one pod of a ReplicaSet's excess of one when two scale-down records run at the same time", async () => {
+    const pods = ["web-a", "web-b", "web-c"].map((name) => gatedPod(name, { rs: "web-rs", gate: true }));
+    const r = recorderOn(pods);
+    const scaleDown = (name: string) => effect(name, { username: REPLICASET_CONTROLLER });
+
+    // Both start before either write returns: the second sees the first's reservation.
+    await Promise.all([r.record(scaleDown("web-a")), r.record(scaleDown("web-b"))]);
+
+    expect(r.journal.whats()).toEqual(["annotate:Requested"]);
+    const phases = ["web-a", "web-b"].map((n) => {
+      const p = r.store.get("ns", n);
+      return p && drainStateOf(p).phase;
+    });
+    expect(phases.sort()).toEqual(["Requested", "Serving"]);
+  });
+
+  it("frees the reservation when the write fails, so a later record can mark another pod", async () => {
+    const pods = ["web-a", "web-b", "web-c"].map((name) => gatedPod(name, { rs: "web-rs", gate: true }));
+    const store = new MemoryStore(pods);
+    const writer = new FakePodWriter(store, new Journal(() => T0), () => T0);
+    const failing = removalRecorder({
+      cache: { pods: store },
+      lookups: lookups([replicaSet("web-rs", 2, "1")], [deployment("web", 2, "1")]),
+      // web-a's write finds the pod changed (a 409 after retries).
+      pods: {
+        ...writer,
+        annotate: async (ns, name, ...rest) =>
+          name === "web-a" ? undefined : writer.annotate(ns, name, ...rest),
+      },
+      enqueue: () => {},
+      getPod: async (namespace, name) => store.get(namespace, name),
+      logger: silent,
+    });
+    const scaleDown = (name: string) => effect(name, { username: REPLICASET_CONTROLLER });
+
+    await expect(failing(scaleDown("web-a"))).rejects.toThrow("changed while recording");
+    await failing(scaleDown("web-b"));
+
+    const web = store.get("ns", "web-b");
+    expect(web && drainStateOf(web).phase).toBe("Requested");
+  });
 });
 
 /** A record function whose calls fail or hang as scripted: `outcomes[i]` answers call i (the last one repeats). */
