@@ -40,6 +40,8 @@ const CONFIG_NOTES: Record<string, string> = {
   serviceName: "Webhook Service name (`--webhook-config service`, and the generated certificate's SANs).",
   servicePort: "Webhook Service port (`--webhook-config service`).",
   failurePolicy: "failurePolicy of the webhook configurations the operator installs itself.",
+  removalRecordWaitMs:
+    "The deletion gate denies a removal once it has started recording it on the pod, and waits at most this long for that write before answering; a slower write (an overloaded API server) finishes in the background with retries. Short keeps admission fast under bursts of deletions; the ReplicaSet excess cap and the deletion cost keep a retried scale-down on the pods already marked.",
   leaderElect: "Elect a leader on a Lease before running drains (required with more than one replica).",
   leaseName: "Name of the Lease in `--namespace`.",
   leaseDurationSeconds: "How long a lease holds without renewal; must exceed the renew deadline.",

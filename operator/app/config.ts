@@ -34,6 +34,13 @@ export const operatorConfigSchema = z
     serviceName: z.string().default("quiesce-operator-webhook"),
     servicePort: port.default(443),
     failurePolicy: z.enum(["Ignore", "Fail"]).default("Ignore"),
+    removalRecordWaitMs: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(4000)
+      .default(50)
+      .describe("how long the deletion gate waits for a removal's record before answering"),
     leaderElect: bool.default(false),
     leaseName: z.string().default("quiesce-operator"),
     leaseDurationSeconds: z.coerce.number().int().min(2).default(15),

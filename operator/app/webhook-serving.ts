@@ -152,7 +152,9 @@ export async function serveWebhooks(deps: {
   const records = trackedRecords(
     removalRecorder({ cache, lookups, pods: deps.pods, enqueue: deps.enqueueDrain, getPod, logger }),
   );
-  const recordRemoval = backgroundRecorder(records.record, logger);
+  const recordRemoval = backgroundRecorder(records.record, logger, {
+    answerWithinMs: config.removalRecordWaitMs,
+  });
   // Before the policy cache has synced, "no policy selects this pod" would be a guess that lets a deletion skip
   // its drain: answer with an error instead, so the API server applies the configured failurePolicy.
   const syncedPolicies = (ns: string) => {

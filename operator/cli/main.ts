@@ -17,6 +17,12 @@ program
   .addOption(new Option("--namespace <ns>", "the operator's own namespace").env("POD_NAMESPACE"))
   .addOption(new Option("--log-level <level>", "trace|debug|info|warn|error").env(env("LOG_LEVEL")))
   .addOption(new Option("--workers <n>", "concurrent drain reconciles").env(env("WORKERS")))
+  .addOption(
+    new Option(
+      "--removal-record-wait-ms <ms>",
+      "longest the deletion gate waits for a removal's record before answering",
+    ).env(env("REMOVAL_RECORD_WAIT_MS")),
+  )
   .addOption(new Option("--health-host <host>").env(env("HEALTH_HOST")))
   .addOption(new Option("--health-port <port>", "/healthz, /readyz, /metrics").env(env("HEALTH_PORT")))
   .addOption(new Option("--webhook-host <host>").env(env("WEBHOOK_HOST")))
