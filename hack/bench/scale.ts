@@ -1,6 +1,7 @@
 // `make bench-scale`: many pods (light mode: one process hosts the sample apps) in many Deployments with policies;
 // operator idle CPU and peak RSS, then many drains at once: every drain finishes, API writes per drain, webhook
-// latency. The operator runs as the image and the chart run it: the bundle, with the chart's default NODE_OPTIONS.
+// latency. The operator runs as the image and the chart run it: the bundle, with the chart's default NODE_OPTIONS and
+// MALLOC_ARENA_MAX.
 // Env: SCALE_DEPLOYMENTS (200), SCALE_REPLICAS (10), SCALE_NAMESPACES (10), SCALE_IDLE_SECONDS (60),
 // SCALE_RESULT (scale.json, under bench/results), SCALE_HEAP_SNAPSHOT=1 (heap snapshots at idle and after the burst,
 // summarised by type: they pause the operator and raise its RSS, so the peak is read before each and reset after
@@ -50,8 +51,8 @@ const log = (line: string) => console.log(`[scale ${new Date().toISOString().sli
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MB = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
 
-/** The operator's NODE_OPTIONS as the chart renders them with its default values (heap sized from the limit). */
-async function chartNodeArgs(): Promise<string[]> {
+/** The operator container's environment as the chart renders it with its default values (NODE_OPTIONS, ...). */
+async function chartEnv(): Promise<Record<string, string>> {
   const helm = (
     await promisify(execFile)("bash", [join(REPO, "hack", "helm.sh")], { cwd: REPO })
   ).stdout.trim();
@@ -61,20 +62,31 @@ async function chartNodeArgs(): Promise<string[]> {
       maxBuffer: 16 * 2 ** 20,
     })
   ).stdout;
-  const env = z.object({ name: z.string(), value: z.string().optional() });
+  const envVar = z.object({ name: z.string(), value: z.string().optional() });
   for (const doc of rendered.split(/^---$/m)) {
     const o = parseYaml(doc) as {
       kind?: string;
       spec?: { template?: { spec?: { containers?: { env?: unknown[] }[] } } };
     };
     if (o?.kind !== "Deployment") continue;
+    const env: Record<string, string> = {};
     for (const e of o.spec?.template?.spec?.containers?.[0]?.env ?? []) {
-      const parsed = env.safeParse(e);
-      if (parsed.success && parsed.data.name === "NODE_OPTIONS")
-        return (parsed.data.value ?? "").split(" ").filter(Boolean);
+      const parsed = envVar.safeParse(e);
+      if (parsed.success && parsed.data.value !== undefined) env[parsed.data.name] = parsed.data.value;
     }
+    return env;
   }
-  return [];
+  throw new Error("helm template rendered no Deployment");
+}
+
+/** What of the chart's environment shapes the process's memory: Node's flags and glibc's arenas. */
+async function chartMemorySettings(): Promise<{ nodeArgs: string[]; env: Record<string, string> }> {
+  const env = await chartEnv();
+  const arenas = env.MALLOC_ARENA_MAX;
+  return {
+    nodeArgs: (env.NODE_OPTIONS ?? "").split(" ").filter(Boolean),
+    env: arenas === undefined ? {} : { MALLOC_ARENA_MAX: arenas },
+  };
 }
 
 const gaugeMs = (metrics: string, name: string) => Number((counterSum(metrics, name) * 1000).toFixed(1));
@@ -168,20 +180,19 @@ async function main(): Promise<void> {
   const total = env.SCALE_DEPLOYMENTS * env.SCALE_REPLICAS;
   let light: LightRunner | undefined;
   await mkdir(RUN_DIR, { recursive: true });
-  const nodeArgs = [
-    ...(await chartNodeArgs()),
-    "--heapsnapshot-signal=SIGUSR2",
-    `--diagnostic-dir=${RUN_DIR}`,
-  ];
+  const chart = await chartMemorySettings();
+  const nodeArgs = [...chart.nodeArgs, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${RUN_DIR}`];
   if (env.SCALE_CPU_PROFILE === "1")
     nodeArgs.push("--prof", "--no-logfile-per-isolate", `--logfile=${join(env.SCALE_DIR, "v8.log")}`);
-  log(`operator node flags (the chart's defaults): ${nodeArgs.join(" ")}`);
+  log(
+    `operator node flags and env (the chart's defaults): ${nodeArgs.join(" ")} ${JSON.stringify(chart.env)}`,
+  );
   const moduleGraph = await moduleGraphCosts(nodeArgs.filter((a) => a.startsWith("--max-")));
   lab = await startEnvironment({
     dir: RUN_DIR,
     clean: true,
     nodes: 4,
-    operator: { nodeArgs },
+    operator: { nodeArgs, env: chart.env },
     say: log,
     runner: async () => {
       const network = await ensurePodNetwork();
@@ -362,6 +373,7 @@ async function main(): Promise<void> {
     operator: {
       entry: process.env.OPERATOR_ENTRY ?? "source",
       nodeArgs: nodeArgs.filter((a) => a.startsWith("--max-")),
+      env: chart.env,
       idleRssMB: MB(idleAfter.rssBytes),
       idlePeakRssMB: MB(idlePeakRss),
       peakRssMB: MB(burstPeakRss),

@@ -37,6 +37,8 @@ export interface OperatorProcessOptions {
   entry?: OperatorEntry;
   /** Node flags for the operator process only, e.g. ["--max-old-space-size=256"]; default OPERATOR_NODE_ARGS. */
   nodeArgs?: readonly string[];
+  /** More environment for the operator process only (e.g. MALLOC_ARENA_MAX). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface ProcessUsage {
@@ -105,7 +107,7 @@ export function spawnOperatorProcess(
       `--health-port=${healthPort}`,
       ...(options.args ?? []),
     ],
-    { cwd: REPO, stdio: ["ignore", out, out], detached: true },
+    { cwd: REPO, stdio: ["ignore", out, out], detached: true, env: { ...process.env, ...options.env } },
   );
   closeSync(out);
   const pid = child.pid ?? -1;
