@@ -6,6 +6,7 @@ import { keyOf, type ObjectKey, objectKey } from "../api/object-key.ts";
 import { backoffDelay, jitter } from "../runtime/backoff.ts";
 import { type Clock, systemClock, type Timer } from "../runtime/clock.ts";
 import { statusCodeOf } from "./api-errors.ts";
+import { NamespacedStore } from "./namespaced-store.ts";
 import { StallDetector } from "./stall-detector.ts";
 import { resourceVersionOf, type WatchFn, type WatchQuery } from "./watch-probe.ts";
 
@@ -58,7 +59,7 @@ export class Informer<T extends KubernetesObject> {
   private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
   private readonly stalls: StallDetector;
-  private readonly store = new Map<ObjectKey, T>();
+  private readonly store = new NamespacedStore<T>();
   private readonly handlers = {
     add: new Set<Handler<T>>(),
     update: new Set<Handler<T>>(),
@@ -96,8 +97,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    return this.store.list(namespace);
   }
 
   hasSynced(): boolean {
@@ -181,7 +181,7 @@ export class Informer<T extends KubernetesObject> {
   private replace(items: T[]): void {
     const fresh = new Map<ObjectKey, T>();
     for (const item of items) fresh.set(keyOf(item), item);
-    for (const [key, old] of this.store) {
+    for (const [key, old] of [...this.store.entries()]) {
       if (!fresh.has(key)) {
         this.store.delete(key);
         this.emit("delete", old);

@@ -21,6 +21,16 @@ export class WriteOverlay<T extends KubernetesObject> {
   /** The newer of the cached copy and our own write of the same object (same UID). */
   freshest(cached: T): T {
     this.sweep();
+    return this.pick(cached);
+  }
+
+  /** `freshest` of each object of a list (one sweep for the whole list). */
+  overlay(cached: readonly T[]): T[] {
+    this.sweep();
+    return cached.map((o) => this.pick(o));
+  }
+
+  private pick(cached: T): T {
     const uid = cached.metadata?.uid ?? "";
     const mine = this.byUid.get(uid)?.object;
     if (mine === undefined) return cached;
@@ -29,11 +39,6 @@ export class WriteOverlay<T extends KubernetesObject> {
       return cached;
     }
     return mine;
-  }
-
-  /** `freshest` of each object of a list. */
-  overlay(cached: readonly T[]): T[] {
-    return cached.map((o) => this.freshest(o));
   }
 
   private sweep(): void {
