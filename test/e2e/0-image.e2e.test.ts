@@ -42,20 +42,23 @@ describe("e2e: the operator image", () => {
     expect(out).toMatch(/run \[options\]/);
   });
 
-  it("holds compiled JavaScript and production dependencies only", async () => {
+  it("holds the operator's one-file bundle only: no sources, no node_modules", async () => {
     const out = await oneShot(
       [
         "-c",
-        'echo "ts=$(find /app -name "*.ts" ! -name "*.d.ts" ! -path "*/node_modules/*" | wc -l)"; ' +
-          'echo "js=$(find /app/dist -name "*.js" | wc -l)"; ' +
-          "for d in typescript vitest @biomejs fast-check testcontainers node; do [ -e /app/node_modules/$d ] && echo dev=$d; done; " +
+        'echo "ts=$(find /app -name "*.ts" | wc -l)"; ' +
+          'echo "files=$(find /app -type f | wc -l)"; ' +
+          "[ -s /app/dist/operator-bundle/main.mjs ] && echo bundle=yes; " +
+          "[ -e /app/node_modules ] && echo node_modules=yes; " +
           "id -u",
       ],
       ["sh"],
     );
     expect(out).toMatch(/^ts=0$/m);
-    expect(Number(/^js=(\d+)$/m.exec(out)?.[1] ?? 0)).toBeGreaterThan(50);
-    expect(out).not.toMatch(/^dev=/m);
+    expect(out).toMatch(/^bundle=yes$/m);
+    // main.mjs and its source map.
+    expect(out).toMatch(/^files=2$/m);
+    expect(out).not.toMatch(/^node_modules=/m);
     expect(out).toMatch(/^1000$/m);
     const { stdout } = await promisify(execFile)("docker", [
       "image",
