@@ -3,7 +3,8 @@
 # (installing Debian's docker.io when missing), builds kind, the node image and the images it holds offline when
 # they cannot be pulled (QUIESCE_IMAGES=auto|public|offline), builds the operator and sample-app images, creates
 # the cluster, loads the images, runs the suite (which helm-installs the chart), then deletes the cluster and stops
-# what it started. KEEP_CLUSTER=1 keeps the cluster (and dockerd) for debugging.
+# what it started. KEEP_CLUSTER=1 keeps the cluster (and dockerd) for debugging; QUIESCE_E2E_FILES="test/e2e/x.e2e.test.ts"
+# runs only those files.
 # QUIESCE_E2E_PROVIDER=k3s: a k3s testcontainer instead of kind (needs its image, so a machine that can pull).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,6 +74,8 @@ kind load docker-image --name "$cluster" quiesce-operator:dev quiesce-operator:d
 step "e2e suite"
 # testcontainers' reaper (Ryuk) is an image from Docker Hub; the suite stops its own containers instead.
 QUIESCE_E2E_PROVIDER=existing QUIESCE_E2E_KUBECONFIG="$state/kubeconfig" QUIESCE_KUBECTL="$KIND_BIN/kubectl" \
-  TESTCONTAINERS_RYUK_DISABLED=true "$node" "$vitest" run --config test/e2e/vitest.config.ts
+  TESTCONTAINERS_RYUK_DISABLED=true "$node" "$vitest" run --config test/e2e/vitest.config.ts ${QUIESCE_E2E_FILES:-}
+# QUIESCE_E2E_FILES (a developer's run of some files) skips the walk-through.
+[ -z "${QUIESCE_E2E_FILES:-}" ] || { echo "e2e: passed ($QUIESCE_E2E_FILES)"; exit 0; }
 step "docs/install.md walk-through"
 KUBECONFIG="$state/kubeconfig" KIND_CLUSTER_NAME="$cluster" NODE_IMAGE="$NODE_BASE_IMAGE" bash hack/kind/walkthrough.sh

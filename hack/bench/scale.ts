@@ -89,15 +89,22 @@ async function chartMemorySettings(): Promise<{ nodeArgs: string[]; env: Record<
   };
 }
 
+const REVIEWS = "quiesce_webhook_request_duration_seconds_count";
+const WRITES = "quiesce_api_requests_total";
 const gaugeMs = (metrics: string, name: string) => Number((counterSum(metrics, name) * 1000).toFixed(1));
 
-/** Admission reviews answered between two scrapes, per webhook and result. */
-function webhookReviewsByLabel(after: string, before: string): Record<string, number> {
+/** A counter's increase between two scrapes, per the given labels joined by a space. */
+function increaseByLabels(
+  after: string,
+  before: string,
+  name: string,
+  labels: readonly string[],
+): Record<string, number> {
   const count = (text: string) => {
     const m = new Map<string, number>();
     for (const s of parseSamples(text)) {
-      if (s.name !== "quiesce_webhook_request_duration_seconds_count") continue;
-      const key = `${s.labels.webhook ?? "?"} ${s.labels.result ?? "?"}`;
+      if (s.name !== name) continue;
+      const key = labels.map((l) => s.labels[l] ?? "?").join(" ");
       m.set(key, (m.get(key) ?? 0) + s.value);
     }
     return m;
@@ -350,7 +357,8 @@ async function main(): Promise<void> {
         max: Math.round(deleteMs.at(-1) ?? 0),
       },
       webhookP99Ms: webhookP99 === undefined ? null : Number((webhookP99 * 1000).toFixed(1)),
-      webhookReviews: webhookReviewsByLabel(drainMetricsAfter, drainMetricsBefore),
+      webhookReviews: increaseByLabels(drainMetricsAfter, drainMetricsBefore, REVIEWS, ["webhook", "result"]),
+      apiWritesByKind: increaseByLabels(drainMetricsAfter, drainMetricsBefore, WRITES, ["verb", "resource"]),
       // prom-client's event-loop delay, reset at each scrape: over the burst alone.
       eventLoopDelayMs: {
         p50: gaugeMs(drainMetricsAfter, "nodejs_eventloop_lag_p50_seconds"),
