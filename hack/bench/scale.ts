@@ -198,7 +198,8 @@ async function main(): Promise<void> {
   lab = await startEnvironment({
     dir: RUN_DIR,
     clean: true,
-    nodes: 4,
+    // The node agent's nodes hold 1,000 pods each; leave room.
+    nodes: Math.max(4, Math.ceil(total / 800)),
     operator: { nodeArgs, env: chart.env },
     say: log,
     runner: async () => {
