@@ -21,7 +21,10 @@ function source(chunks: readonly Uint8Array[], ending: Ending, contentLength?: s
   let next = 0;
   const stream = new Readable({
     read() {
-      const chunk = chunks[next++];
+      // A zero-length push reads as "nothing yet": Node may not call read() again and the stream stalls (a socket
+      // never delivers an empty chunk), so empty chunks are skipped.
+      let chunk = chunks[next++];
+      while (chunk !== undefined && chunk.length === 0) chunk = chunks[next++];
       if (chunk !== undefined) this.push(Buffer.from(chunk));
       else if (ending.kind === "end") this.push(null);
       else if (ending.kind === "error") this.destroy(new Error(ending.message));
