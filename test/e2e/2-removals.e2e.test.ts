@@ -74,11 +74,17 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     const ns = await namespace("e2e-naive");
     const { load } = await webUnderLoad(apis, ns, { replicas: 3, policy: null });
     const started = Date.now();
-    await rolloutRestart(apis, ns, "web");
-    await waitRolloutComplete(apis, ns, "web", 300_000);
+    // Whether one rollout cuts a request is chance (the load is light): up to 3 rollouts until one does.
+    let rollouts = 0;
+    do {
+      await rolloutRestart(apis, ns, "web");
+      await waitRolloutComplete(apis, ns, "web", 300_000);
+      rollouts++;
+    } while (rollouts < 3 && (await load.stats()).failed === 0);
     const seconds = (Date.now() - started) / 1000;
     const tally = await load.stop();
     report("rollout without policy", {
+      rollouts,
       sent: tally.sent,
       retried: tally.retriedOnClosedConnection,
       failed: tally.failed,
