@@ -14,10 +14,6 @@ export class NamespacedStore<T extends KubernetesObject> {
     return this.byKey.get(key);
   }
 
-  has(key: ObjectKey): boolean {
-    return this.byKey.has(key);
-  }
-
   set(key: ObjectKey, object: T): void {
     const old = this.byKey.get(key);
     const namespace = object.metadata?.namespace ?? "";

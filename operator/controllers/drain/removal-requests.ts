@@ -176,9 +176,9 @@ const RECORD_RETRY = { baseMs: 200, maxMs: 5_000 };
 /**
  * Runs removal records off the admission path: the webhook waits at most `answerWithinMs` for the record (the
  * operator's --removal-record-wait-ms; on a healthy API server the pod is marked before the deleter hears
- * "denied"), and a record that takes longer, because
- * the API server is overloaded, finishes in the background with retries instead of timing out the webhook, which
- * with failurePolicy Ignore would let the removal through undrained. One record per pod at a time.
+ * "denied"), and a record that takes longer, because the API server is overloaded, finishes in the background
+ * with retries instead of timing out the webhook, which with failurePolicy Ignore would let the removal through
+ * undrained. One record per pod at a time.
  */
 export function backgroundRecorder(
   recordRemoval: (effect: StartDrainEffect) => Promise<void>,
