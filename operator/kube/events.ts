@@ -1,6 +1,6 @@
 // Records Kubernetes Events (core/v1) on pods and policies, the way kubectl describe shows them.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import { isConflict } from "./api-errors.ts";
+import { isConflict, statusCodeOf } from "./api-errors.ts";
 
 export interface EventTarget {
   apiVersion: string;
@@ -29,18 +29,57 @@ export function onceEventName(target: EventTarget, key: string): string {
     .slice(0, 32)}`;
 }
 
+/** A write that may pass when tried again: no answer (network), 429, or a server-side 5xx. */
+export function isTransient(error: unknown): boolean {
+  const code = statusCodeOf(error);
+  return code === undefined || code === 429 || code >= 500;
+}
+
+export interface EventRetry {
+  /** Pauses before the second, third... attempt of a once-keyed Event (default 250 ms, 1 s, 3 s). */
+  delaysMs: readonly number[];
+  sleep(ms: number): Promise<void>;
+}
+
+const DEFAULT_RETRY: EventRetry = {
+  delaysMs: [250, 1000, 3000],
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * A once-keyed Event (a drain's ending: Drained, DrainTimedOut...) is retried on transient failures: its fixed
+ * name makes a retry after a lost answer find the first write (409) rather than add a second Event. Plain Events
+ * are tried once, since their generated names would duplicate them.
+ */
 export function eventRecorder(
   core: CoreV1Api,
   component: string,
   onError: (error: unknown) => void,
+  retry: EventRetry = DEFAULT_RETRY,
 ): EventRecorder {
   return {
     async record(target, type, reason, message, once) {
       const now = new Date();
       const name =
         once === undefined ? { generateName: `${target.name}.` } : { name: onceEventName(target, once) };
-      try {
-        await core.createNamespacedEvent({
+      const delays = once === undefined ? [] : retry.delaysMs;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await createEvent();
+          return;
+        } catch (error) {
+          if (once !== undefined && isConflict(error)) return; // recorded before, by us or a previous leader
+          const delay = delays[attempt];
+          if (delay === undefined || !isTransient(error)) {
+            onError(error); // an Event is best effort: never fail a drain over it
+            return;
+          }
+          await retry.sleep(delay);
+        }
+      }
+
+      function createEvent() {
+        return core.createNamespacedEvent({
           namespace: target.namespace,
           body: {
             metadata: { ...name, namespace: target.namespace },
@@ -62,9 +101,6 @@ export function eventRecorder(
             count: 1,
           },
         });
-      } catch (error) {
-        if (once !== undefined && isConflict(error)) return; // recorded before, by us or a previous leader
-        onError(error); // an Event is best effort: never fail a drain over it
       }
     },
   };

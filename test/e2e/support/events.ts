@@ -26,11 +26,28 @@ export async function expectDrained(
   pods: readonly V1Pod[],
   timeoutMs: number,
 ): Promise<void> {
-  await waitFor(async () => (await drainedCount(apis, namespace, pods)) === pods.length, {
-    timeoutMs,
-    what: `a Drained Event for each of ${pods.map(nameOf).join(", ")}`,
-    intervalMs: 500,
-  });
+  try {
+    await waitFor(async () => (await drainedCount(apis, namespace, pods)) === pods.length, {
+      timeoutMs,
+      what: `a Drained Event for each of ${pods.map(nameOf).join(", ")}`,
+      intervalMs: 500,
+    });
+  } catch (error) {
+    // Say which pods lack it and what their Events do say, so a failure in CI can be read from its log.
+    const events = await eventsOf(apis, namespace, pods);
+    const missing = pods
+      .map(nameOf)
+      .filter((name) => !events.some((e) => e.involvedObject.name === name && e.reason === "Drained"))
+      .map((name) => {
+        const said = events
+          .filter((e) => e.involvedObject.name === name)
+          .map((e) => `${e.reason}: ${e.message ?? ""}`);
+        return `${name} [${said.join(" | ") || "no Events"}]`;
+      });
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}; without one: ${missing.join("; ")}`,
+    );
+  }
   const reasons = (await eventsOf(apis, namespace, pods)).map((e) => e.reason ?? "");
   expect(reasons).not.toContain("DrainTimedOut");
 }
