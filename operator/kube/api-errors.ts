@@ -11,6 +11,12 @@ export const isNotFound = (error: unknown) => statusCodeOf(error) === 404;
 export const isConflict = (error: unknown) => statusCodeOf(error) === 409;
 export const isTooManyRequests = (error: unknown) => statusCodeOf(error) === 429;
 
+/** A write that may pass when tried again: no answer (network), 429, or a server-side 5xx. */
+export function isTransient(error: unknown): boolean {
+  const code = statusCodeOf(error);
+  return code === undefined || code === 429 || code >= 500;
+}
+
 /** A short human message from an ApiException (its body is the apiserver's Status, as a string). */
 export function apiMessage(error: unknown): string {
   if (typeof error === "object" && error !== null && "body" in error) {

@@ -1,6 +1,7 @@
 // Records Kubernetes Events (core/v1) on pods and policies, the way kubectl describe shows them.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import { isConflict, statusCodeOf } from "./api-errors.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import { isConflict, isTransient } from "./api-errors.ts";
 
 export interface EventTarget {
   apiVersion: string;
@@ -29,21 +30,15 @@ export function onceEventName(target: EventTarget, key: string): string {
     .slice(0, 32)}`;
 }
 
-/** A write that may pass when tried again: no answer (network), 429, or a server-side 5xx. */
-export function isTransient(error: unknown): boolean {
-  const code = statusCodeOf(error);
-  return code === undefined || code === 429 || code >= 500;
-}
-
 export interface EventRetry {
   /** Pauses before the second, third... attempt of a once-keyed Event (default 250 ms, 1 s, 3 s). */
   delaysMs: readonly number[];
-  sleep(ms: number): Promise<void>;
+  clock: Pick<Clock, "sleep">;
 }
 
 const DEFAULT_RETRY: EventRetry = {
   delaysMs: [250, 1000, 3000],
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  clock: systemClock,
 };
 
 /**
@@ -74,7 +69,7 @@ export function eventRecorder(
             onError(error); // an Event is best effort: never fail a drain over it
             return;
           }
-          await retry.sleep(delay);
+          await retry.clock.sleep(delay);
         }
       }
 

@@ -1,7 +1,8 @@
 // The Event recorder's retries: once-keyed Events are tried again on transient failures, plain Events never.
 import type { CoreV1Api } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { eventRecorder, isTransient } from "../../../operator/kube/events.ts";
+import { isTransient } from "../../../operator/kube/api-errors.ts";
+import { eventRecorder } from "../../../operator/kube/events.ts";
 
 const target = { apiVersion: "v1", kind: "Pod", namespace: "ns", name: "web-0", uid: "u-1" };
 
@@ -25,8 +26,10 @@ function recorderWith(failures: unknown[]) {
   const slept: number[] = [];
   const recorder = eventRecorder(core, "quiesce-operator", (e) => errors.push(e), {
     delaysMs: [5, 10],
-    sleep: async (ms) => {
-      slept.push(ms);
+    clock: {
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
     },
   });
   return { recorder, calls, errors, slept };
