@@ -12,6 +12,7 @@ export {
   PROTOCOL_VERSION_HEADER,
   QUIESCE_METHODS,
   QUIESCE_STATES,
+  RELEASE_CONNECTIONS_HEADER,
 } from "./wire.ts";
 
 export const quiesceStateSchema = z.enum(QUIESCE_STATES);

@@ -2,6 +2,13 @@
 export const PROTOCOL_VERSION_HEADER = "Quiesce-Protocol-Version";
 export const PROTOCOL_VERSION = "1";
 export const JSON_CONTENT_TYPE = "application/json";
+/**
+ * Sent by the operator on `GET` while the pod settles (out of the ready endpoints, not yet asked to refuse work):
+ * for this many seconds the app keeps serving but releases pooled connections (docs/protocol.md §7).
+ */
+export const RELEASE_CONNECTIONS_HEADER = "Quiesce-Release-Connections";
+/** Longest release one header asks for; a larger value is read as this. */
+export const MAX_RELEASE_SECONDS = 3600;
 
 /** Largest status body the operator's client reads before aborting the response. */
 export const MAX_STATUS_BODY_BYTES = 64 * 1024;

@@ -8,6 +8,7 @@ import {
   MAX_STATUS_BODY_BYTES,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
+  RELEASE_CONNECTIONS_HEADER,
 } from "../protocol/quiesce-protocol.ts";
 import { type Clock, systemClock } from "../runtime/clock.ts";
 import { exchange } from "./exchange.ts";
@@ -34,8 +35,11 @@ export type QuiesceEndpoint = z.input<typeof quiesceEndpointSchema>;
 export type QuiesceClient = {
   /** POST: begin quiescing (idempotent); `reason` is passed to the app (rollout, eviction, ...). */
   quiesce(reason?: string): Promise<QuiesceCallResult>;
-  /** GET: the app's state and in-flight work. */
-  status(): Promise<QuiesceCallResult>;
+  /**
+   * GET: the app's state and in-flight work. `releaseSeconds`: the pod settles; ask the app to release its pooled
+   * connections for that long while it still serves (docs/protocol.md §7).
+   */
+  status(options?: { releaseSeconds?: number }): Promise<QuiesceCallResult>;
   /** DELETE: resume serving (idempotent). */
   unquiesce(): Promise<QuiesceCallResult>;
 };
@@ -61,12 +65,17 @@ export function createQuiesceClient(
   const redact = (text: string): string =>
     config.token ? text.split(config.token).join("[redacted]") : text;
 
-  const call = async (method: "GET" | "POST" | "DELETE", body?: string): Promise<QuiesceCallResult> => {
+  const call = async (
+    method: "GET" | "POST" | "DELETE",
+    body?: string,
+    extra: Record<string, string> = {},
+  ): Promise<QuiesceCallResult> => {
     const headers: Record<string, string> = {
       Accept: JSON_CONTENT_TYPE,
       [PROTOCOL_VERSION_HEADER]: PROTOCOL_VERSION,
       Connection: "close",
       "User-Agent": "quiesce-operator",
+      ...extra,
     };
     if (config.token) headers.Authorization = `Bearer ${config.token}`;
     if (body !== undefined) headers["Content-Type"] = JSON_CONTENT_TYPE;
@@ -96,7 +105,13 @@ export function createQuiesceClient(
         CALL_METHOD.quiesce,
         reason === undefined ? undefined : JSON.stringify({ reason: reason.slice(0, MAX_REASON_LENGTH) }),
       ),
-    status: () => call(CALL_METHOD.status),
+    status: (options) => {
+      const seconds = options?.releaseSeconds;
+      if (seconds === undefined || !(seconds > 0)) return call(CALL_METHOD.status);
+      return call(CALL_METHOD.status, undefined, {
+        [RELEASE_CONNECTIONS_HEADER]: String(Math.ceil(seconds)),
+      });
+    },
     unquiesce: () => call(CALL_METHOD.unquiesce),
   };
 }

@@ -1,4 +1,4 @@
-// Keeps pooled clients off a quiescing app: `Connection: close` on open responses, idle keep-alive sockets closed.
+// Keeps pooled clients off a quiescing or settling app: `Connection: close` on open responses, idle sockets closed.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
@@ -10,7 +10,8 @@ export class ConnectionTracker {
   readonly #sockets = new Map<Socket, ServerResponse[]>();
   /** Responses that got `Connection: close` from us (so resume can take it back before headers are sent). */
   readonly #marked = new WeakSet<ServerResponse>();
-  #closing = false;
+  /** Until when connections are released: 0 never, Infinity while quiescing, a time while the pod settles. */
+  #closeUntil = 0;
 
   /**
    * Registers a request the SDK sees, before its response starts. Returns the function to call once when the
@@ -25,31 +26,56 @@ export class ConnectionTracker {
       socket.once("close", () => this.#sockets.delete(socket));
     }
     open.push(res);
-    if (this.#closing) this.#markClose(res);
+    if (this.#closing()) this.#markClose(res);
     const responses = open;
     return () => {
       const at = responses.indexOf(res);
       if (at !== -1) responses.splice(at, 1);
-      if (this.#closing && responses.length === 0) closeIdle(socket);
+      if (responses.length === 0 && this.#closing()) closeIdle(socket);
     };
+  }
+
+  /** True while responses get `Connection: close` (quiescing, or a release that has not run out). */
+  get releasing(): boolean {
+    return this.#closing();
   }
 
   /** From now on every response says `Connection: close`; sockets with no open response are closed now. */
   startClosing(): void {
-    this.#closing = true;
-    for (const [socket, open] of this.#sockets) {
-      for (const res of open) this.#markClose(res);
-      if (open.length === 0) closeIdle(socket);
-    }
+    this.#closeUntil = Number.POSITIVE_INFINITY;
+    this.#closeAll();
+  }
+
+  /**
+   * The same as startClosing, but only until `until` (epoch ms; a later call extends it): the pod settles, out of
+   * the endpoints, and clients pinned to it by their pooled connections should reconnect through the load balancer.
+   */
+  closeUntil(until: number): void {
+    if (until <= this.#closeUntil) return;
+    const wasClosing = this.#closing();
+    this.#closeUntil = until;
+    if (!wasClosing) this.#closeAll();
   }
 
   /** Back to keep-alive; responses whose headers are not sent yet lose the `Connection: close` we added. */
   stopClosing(): void {
-    this.#closing = false;
+    this.#closeUntil = 0;
     for (const open of this.#sockets.values()) {
       for (const res of open) {
         if (this.#marked.has(res) && !res.headersSent) res.removeHeader("connection");
       }
+    }
+  }
+
+  #closing(): boolean {
+    const until = this.#closeUntil;
+    return until !== 0 && (until === Number.POSITIVE_INFINITY || Date.now() < until);
+  }
+
+  #closeAll(): void {
+    for (const [socket, open] of this.#sockets) {
+      for (const res of open) this.#markClose(res);
+      if (open.length === 0) closeIdle(socket);
     }
   }
 

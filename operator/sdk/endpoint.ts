@@ -3,12 +3,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseJson, readBody } from "../protocol/http-body.ts";
 import {
   JSON_CONTENT_TYPE,
+  MAX_RELEASE_SECONDS,
   MAX_REQUEST_BODY_BYTES,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
   QUIESCE_METHODS,
   type QuiesceRequestBody,
   type QuiesceStatus,
+  RELEASE_CONNECTIONS_HEADER,
 } from "../protocol/wire.ts";
 import { bearerCheck } from "./auth.ts";
 import { checkRequestBody } from "./request-body.ts";
@@ -22,6 +24,7 @@ export type QuiesceControl = {
   status(): QuiesceStatus;
   quiesce(reason?: string): QuiesceStatus;
   resume(reason?: string): QuiesceStatus;
+  releaseConnections(seconds: number): void;
 };
 
 type Parsed = { ok: true; body: QuiesceRequestBody } | { ok: false; code: 400 | 413 | 415; message: string };
@@ -67,9 +70,20 @@ export function createEndpointHandler(control: QuiesceControl, token: string | u
       const reason = parsed.body.reason;
       if (method === "POST") sendJson(res, 202, control.quiesce(reason));
       else if (method === "DELETE") sendJson(res, 200, control.resume(reason));
-      else sendJson(res, 200, control.status());
+      else {
+        const release = releaseSeconds(req.headers[RELEASE_CONNECTIONS_HEADER.toLowerCase()]);
+        if (release !== undefined) control.releaseConnections(release);
+        sendJson(res, 200, control.status());
+      }
     });
   };
+}
+
+/** The seconds a release header asks for: a positive integer (capped); anything else is ignored. */
+export function releaseSeconds(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== "string" || !/^\s*[0-9]{1,9}\s*$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds > 0 ? Math.min(seconds, MAX_RELEASE_SECONDS) : undefined;
 }
 
 async function parseBody(req: IncomingMessage): Promise<Parsed> {

@@ -86,13 +86,29 @@ export class Quiescer {
     return this.status();
   }
 
-  /** Resumes serving (idempotent). */
+  /**
+   * The pod settles (out of the load balancer's endpoints, not yet quiescing): for `seconds`, still admit new work
+   * but release pooled connections (`Connection: close`, idle keep-alive sockets closed) so clients that an L4 load
+   * balancer pins to this pod reconnect to a serving one. The operator asks with a header on GET; a later call
+   * extends the release, quiesce makes it last, resume ends it.
+   */
+  releaseConnections(seconds: number): void {
+    if (this.#quiescing || !(seconds > 0)) return;
+    this.#connections.closeUntil(Date.now() + seconds * 1000);
+  }
+
+  /** True while connections are released: quiescing, or settling after the operator asked (releaseConnections). */
+  get releasingConnections(): boolean {
+    return this.#connections.releasing;
+  }
+
+  /** Resumes serving (idempotent); also ends a release of connections (releaseConnections). */
   resume(reason?: string): QuiesceStatus {
     if (this.#quiescing) {
       this.#quiescing = false;
       this.#connections.stopClosing();
       this.#update(reason);
-    }
+    } else if (this.#connections.releasing) this.#connections.stopClosing();
     return this.status();
   }
 

@@ -4,11 +4,20 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
 import { restartWorkload, waitWorkloadRolledOut } from "../scenarios/workload-kinds.ts";
-import { isReady, listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
+import {
+  createApp,
+  createPolicy,
+  isReady,
+  listPods,
+  nameOf,
+  rolloutRestart,
+  waitRolloutComplete,
+} from "../scenarios/workloads.ts";
 import { expectDrained } from "./support/events.ts";
 import { kubectl } from "./support/kubectl.ts";
-import { e2eSuite, report } from "./support/suite.ts";
-import { webPolicy, webUnderLoad } from "./support/web-under-load.ts";
+import { startLoadPod, waitForAnswers } from "./support/load-pod.ts";
+import { e2eSuite, reportLoad } from "./support/suite.ts";
+import { controlPlaneNode, WEB_GRACE_SECONDS, webPolicy, webUnderLoad } from "./support/web-under-load.ts";
 
 const { apis, namespace } = e2eSuite();
 
@@ -29,13 +38,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     await waitRolloutComplete(apis, ns, "web", 300_000);
     const seconds = (Date.now() - started) / 1000;
     const tally = await load.stop();
-    report("rollout with policy", {
-      sent: tally.sent,
-      retried: tally.retriedOnClosedConnection,
-      failed: tally.failed,
-      seconds,
-      reasons: tally.failuresByReason,
-    });
+    reportLoad("rollout with policy", tally, { seconds });
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
     expect(tally.ok).toBeGreaterThan(100);
     const after = await listPods(apis, ns, "web");
@@ -55,19 +58,46 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     await waitWorkloadRolledOut(apis, "StatefulSet", ns, "web", 300_000);
     const seconds = (Date.now() - started) / 1000;
     const tally = await load.stop();
-    report("statefulset rolling update with policy", {
-      sent: tally.sent,
-      retried: tally.retriedOnClosedConnection,
-      failed: tally.failed,
-      seconds,
-      reasons: tally.failuresByReason,
-    });
+    reportLoad("statefulset rolling update with policy", tally, { seconds });
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
     expect(tally.ok).toBeGreaterThan(100);
     // The pods keep their names: every name has a Drained Event for its old incarnation.
     await expectDrained(apis, ns, pods, 30_000);
     const after = await listPods(apis, ns, "web");
     expect(after.every((p) => !pods.some((b) => b.metadata?.uid === p.metadata?.uid))).toBe(true);
+  });
+
+  it("a client pinned to the pod by its keep-alive connection lets go while the pod settles", async () => {
+    // One closed-loop client with one short request in flight reuses one pooled connection forever, and kube-proxy
+    // keeps that connection's requests on the pod it was opened to whatever the endpoints say: without the settle's
+    // release of pooled connections, `accepted` never stands still and the drain runs to its 60 s deadline.
+    const ns = await namespace("e2e-pinned");
+    await createPolicy(apis, "web", ns, webPolicy());
+    await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: WEB_GRACE_SECONDS }, 180_000);
+    const load = await startLoadPod(apis, {
+      namespace: ns,
+      service: "web",
+      mix: "/work?ms=20:1",
+      concurrency: 1,
+      nodeName: await controlPlaneNode(apis),
+    });
+    await waitForAnswers(load, 50);
+    const before = (await load.stats()).byPod;
+    const after = (await waitForAnswers(load, 100)).byPod;
+    const recent = Object.entries(after).map(([name, n]) => [name, n - (before[name] ?? 0)] as const);
+    const pinned = recent.reduce((best, entry) => (entry[1] > best[1] ? entry : best), ["", 0] as const)[0];
+    const pod = (await listPods(apis, ns, "web")).find((p) => nameOf(p) === pinned);
+    if (!pod) throw new Error(`e2e: the load's pod ${pinned || "(none)"} is not a web pod`);
+    const started = Date.now();
+    await kubectl(["-n", ns, "delete", "pod", nameOf(pod), "--wait=false"]).catch(
+      () => "denied while it drains",
+    );
+    await waitGone(ns, pod, 45_000);
+    const seconds = (Date.now() - started) / 1000;
+    const tally = await load.stop();
+    reportLoad("pinned keep-alive client, pod deleted", tally, { seconds });
+    expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
+    await expectDrained(apis, ns, [pod], 30_000);
   });
 
   it("the same rollout without a policy loses requests (the load can fail)", async () => {
@@ -83,14 +113,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     } while (rollouts < 3 && (await load.stats()).failed === 0);
     const seconds = (Date.now() - started) / 1000;
     const tally = await load.stop();
-    report("rollout without policy", {
-      rollouts,
-      sent: tally.sent,
-      retried: tally.retriedOnClosedConnection,
-      failed: tally.failed,
-      seconds,
-      reasons: tally.failuresByReason,
-    });
+    reportLoad("rollout without policy", tally, { rollouts, seconds });
     expect(tally.failed).toBeGreaterThan(0);
   });
 
@@ -151,12 +174,7 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     expect(removed).toHaveLength(1);
 
     const tally = await load.stop();
-    report("delete, evict, scale-in with policy", {
-      sent: tally.sent,
-      retried: tally.retriedOnClosedConnection,
-      failed: tally.failed,
-      reasons: tally.failuresByReason,
-    });
+    reportLoad("delete, evict, scale-in with policy", tally);
     expect(tally.failed, JSON.stringify(tally.firstFailures)).toBe(0);
     await expectDrained(apis, ns, [deleted, evicted, ...removed], 30_000);
   });

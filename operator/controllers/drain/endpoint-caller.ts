@@ -15,6 +15,17 @@ import type { ProbeResult } from "./observation.ts";
 
 export type ClientFactory = (endpoint: QuiesceEndpoint) => QuiesceClient;
 
+/** A settling pod's release outlasts a few missed polls (an operator restart), then runs out by itself. */
+export const MIN_RELEASE_SECONDS = 30;
+
+/**
+ * How long each settle poll asks the app to release pooled connections: an L4 load balancer (kube-proxy) keeps
+ * sending a pooled connection's requests to the pod it was opened to, so `accepted` would rise until the deadline.
+ */
+export function releaseSecondsFor(spec: QuiescePolicySpec): number {
+  return Math.max(MIN_RELEASE_SECONDS, 3 * (spec.drain.pollIntervalSeconds ?? 1));
+}
+
 export async function callEndpoint(
   pod: V1Pod,
   spec: QuiescePolicySpec,
@@ -43,7 +54,11 @@ export async function callEndpoint(
     requestTimeoutMs: endpoint.requestTimeoutSeconds * 1000,
   });
   const result: QuiesceCallResult =
-    call === "quiesce" ? await client.quiesce(state.reason) : await client[call]();
+    call === "quiesce"
+      ? await client.quiesce(state.reason)
+      : call === "status" && state.phase === "Settling"
+        ? await client.status({ releaseSeconds: releaseSecondsFor(spec) })
+        : await client[call]();
   if (!result.ok) return { ok: false, kind: result.kind, message: result.message };
   // The classes are the app's to show; the drain reads the state and the counters (and why a counter is unusable).
   const { classes: _classes, ...status } = result.status;

@@ -35,3 +35,18 @@ export function e2eSuite(): E2eSuite {
 export function report(what: string, value: unknown): void {
   console.log(`e2e-figure ${what}: ${JSON.stringify(value)}`);
 }
+
+/** Reports a load pod's totals (sent, retried, failed and why), after the scenario's own figures. */
+export function reportLoad(
+  what: string,
+  tally: { sent: number; retriedOnClosedConnection: number; failed: number; failuresByReason: unknown },
+  figures: Record<string, unknown> = {},
+): void {
+  report(what, {
+    ...figures,
+    sent: tally.sent,
+    retried: tally.retriedOnClosedConnection,
+    failed: tally.failed,
+    reasons: tally.failuresByReason,
+  });
+}

@@ -3,7 +3,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { quiescePolicySpecSchema } from "../../../operator/api/quiesce-policy.ts";
-import { callEndpoint } from "../../../operator/controllers/drain/endpoint-caller.ts";
+import { callEndpoint, MIN_RELEASE_SECONDS } from "../../../operator/controllers/drain/endpoint-caller.ts";
 import type { QuiesceCallResult, QuiesceClient } from "../../../operator/quiesce/client.ts";
 
 const spec = quiescePolicySpecSchema.parse({
@@ -29,6 +29,36 @@ function answering(result: QuiesceCallResult) {
 }
 
 describe("callEndpoint", () => {
+  it("asks a settling pod, and only a settling one, to release its pooled connections", async () => {
+    const asked: (number | undefined)[] = [];
+    const ok: QuiesceCallResult = {
+      ok: true,
+      status: { state: "serving", inFlight: 0, accepted: 1 },
+      httpStatus: 200,
+    };
+    const client: QuiesceClient = {
+      quiesce: async () => ok,
+      status: async (options) => {
+        asked.push(options?.releaseSeconds);
+        return ok;
+      },
+      unquiesce: async () => ok,
+    };
+    const slow = quiescePolicySpecSchema.parse({
+      ...spec,
+      drain: { timeoutSeconds: 600, pollIntervalSeconds: 20 },
+    });
+    for (const [policy, phase] of [
+      [spec, "Settling"],
+      [slow, "Settling"],
+      [spec, "Requested"],
+      [spec, "Draining"],
+    ] as const) {
+      await callEndpoint(pod, policy, { phase }, "status", noTokens, () => client);
+    }
+    expect(asked).toEqual([MIN_RELEASE_SECONDS, 60, undefined, undefined]);
+  });
+
   it("passes the counters and the counter issue through, not the classes", async () => {
     const status = {
       state: "drained" as const,

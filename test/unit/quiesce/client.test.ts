@@ -77,6 +77,21 @@ describe("quiesce client: well-behaved app", () => {
     expect(seen[1]?.body).toBe("");
   });
 
+  it("asks for a release of pooled connections only when told, in whole seconds", async () => {
+    const { port, seen } = await serve((_req, res) => json(res, 200, STATUS));
+    const client = createQuiesceClient(endpoint(port));
+    await client.status({ releaseSeconds: 29.2 });
+    await client.status();
+    await client.status({ releaseSeconds: 0 });
+    await client.quiesce();
+    expect(seen.map((s) => s.headers["quiesce-release-connections"])).toEqual([
+      "30",
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
   it("trims a trailing newline from the token and sends no Authorization header without one", async () => {
     const { port, seen } = await serve((_req, res) => json(res, 200, STATUS));
     await createQuiesceClient(endpoint(port, { token: `${TOKEN}\n` })).status();

@@ -89,3 +89,51 @@ it("closes a keep-alive socket whose response headers were sent before the quies
     await closeServer(streaming);
   }
 });
+
+it("a settle poll with Quiesce-Release-Connections releases pooled sockets while new work is still served", async () => {
+  await Promise.all(Array.from({ length: 6 }, () => send(`${base}/fast`, { agent })));
+  await waitUntil("6 idle pooled sockets", () => freeSockets() === 6);
+  const held = send(`${base}/hold`, { agent });
+  await waitUntil("1 request held", () => gate.size === 1);
+
+  const poll = await send(`${base}/quiesce`, { headers: { "Quiesce-Release-Connections": "30" } });
+  expect(poll.status).toBe(200);
+  expect(JSON.parse(poll.body).state).toBe("serving");
+  expect(q.releasingConnections).toBe(true);
+  await waitUntil("the idle pooled sockets closed", () => freeSockets() === 0 && openSockets === 1);
+
+  // Still serving: new work is admitted and counted, on a connection that closes after its response.
+  const accepted = q.status().accepted;
+  const served = await Promise.all(Array.from({ length: 5 }, () => send(`${base}/fast`, { agent })));
+  expect(served.map((r) => [r.status, r.headers.connection])).toEqual(Array(5).fill([200, "close"]));
+  expect(q.status().accepted).toBe(accepted + 5);
+  gate.releaseAll();
+  expect((await held).headers.connection).toBe("close");
+  await waitUntil("every server socket closed", () => openSockets === 0);
+
+  // DELETE (resume) ends the release: keep-alive again.
+  expect((await send(`${base}/quiesce`, { method: "DELETE" })).status).toBe(200);
+  expect(q.releasingConnections).toBe(false);
+  expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("keep-alive");
+});
+
+it("a release runs out by itself; a header that is no positive integer releases nothing", async () => {
+  for (const value of ["0", "-5", "soon", "1.5", ""]) {
+    await send(`${base}/quiesce`, { headers: { "Quiesce-Release-Connections": value } });
+    expect(q.releasingConnections, `header ${JSON.stringify(value)}`).toBe(false);
+  }
+  expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("keep-alive");
+  q.releaseConnections(0.2);
+  expect(q.releasingConnections).toBe(true);
+  await waitUntil("the idle pooled socket closed", () => freeSockets() === 0);
+  expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("close");
+  await waitUntil("the release ran out", () => !q.releasingConnections);
+  expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("keep-alive");
+  // A quiesce outlasts any release; resume ends both.
+  q.releaseConnections(0.2);
+  q.quiesce();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(q.releasingConnections).toBe(true);
+  q.resume();
+  expect(q.releasingConnections).toBe(false);
+});
