@@ -38,6 +38,8 @@ type quiescer struct {
 	accepted  int64
 	refused   int64
 	idle      chan struct{} // closed and replaced whenever inFlight reaches 0
+	// releaseUntil: while the pod settles, answers close their connection (§7) so pinned clients reconnect.
+	releaseUntil time.Time
 }
 
 type status struct {
@@ -63,8 +65,30 @@ func (q *quiescer) status() status {
 func (q *quiescer) setQuiescing(on bool) status {
 	q.mu.Lock()
 	q.quiescing = on
+	q.releaseUntil = time.Time{}
 	q.mu.Unlock()
 	return q.status()
+}
+
+// release answers the settle's Quiesce-Release-Connections header (a positive number of seconds); other values are ignored.
+func (q *quiescer) release(header string) {
+	seconds, err := strconv.Atoi(strings.TrimSpace(header))
+	if err != nil || seconds <= 0 {
+		return
+	}
+	until := time.Now().Add(time.Duration(min(seconds, 3600)) * time.Second)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if until.After(q.releaseUntil) {
+		q.releaseUntil = until
+	}
+}
+
+// releasing: answers end their connection (quiescing, or settling after a release was asked).
+func (q *quiescer) releasing() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.quiescing || time.Now().Before(q.releaseUntil)
 }
 
 // admit counts a new unit of work in, or a refusal (false) while quiescing (§7.1, §7.3).
@@ -148,6 +172,9 @@ func endpoint(q *quiescer, token string) http.HandlerFunc {
 		case http.MethodDelete:
 			writeJSON(w, http.StatusOK, q.setQuiescing(false), true)
 		default:
+			if v := r.Header.Get("Quiesce-Release-Connections"); v != "" {
+				q.release(v)
+			}
 			writeJSON(w, http.StatusOK, q.status(), true)
 		}
 	}
@@ -208,6 +235,9 @@ func work(q *quiescer, retryAfter int) http.HandlerFunc {
 		defer done()
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
+			if q.releasing() {
+				w.Header().Set("Connection", "close") // net/http then closes the connection after this answer
+			}
 			writeJSON(w, http.StatusOK, map[string]any{"work": "done", "ms": ms}, false)
 		case <-r.Context().Done():
 		}

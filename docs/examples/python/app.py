@@ -26,6 +26,7 @@ class Quiescer:
         self.in_flight = 0
         self.accepted = 0
         self.refused = 0
+        self.release_until = 0.0  # while the pod settles, answers close their connection (§7)
 
     def status(self):
         with self.lock:
@@ -36,7 +37,20 @@ class Quiescer:
     def set_quiescing(self, quiescing):
         with self.lock:
             self.quiescing = quiescing
+            self.release_until = 0.0
         return self.status()
+
+    def release(self, header):
+        """The settle's Quiesce-Release-Connections: a positive number of seconds; other values are ignored."""
+        value = header.strip()
+        if not (value.isascii() and value.isdigit()) or int(value) <= 0:
+            return
+        with self.lock:
+            self.release_until = max(self.release_until, time.monotonic() + min(int(value), 3600))
+
+    def releasing(self):
+        with self.lock:
+            return self.quiescing or time.monotonic() < self.release_until
 
     def admit(self, allowed):
         """Counts a new unit of work in, or a refusal (False) while quiescing (§7.1, §7.3)."""
@@ -99,7 +113,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             time.sleep(ms / 1000)
-            self.send_json(200, {"work": "done", "ms": ms})
+            self.send_json(200, {"work": "done", "ms": ms}, close=self.quiescer.releasing())
         finally:
             self.quiescer.done()
 
@@ -121,6 +135,7 @@ class Handler(BaseHTTPRequestHandler):
             elif self.command == "DELETE":
                 self.send_protocol(200, self.quiescer.set_quiescing(False))
             else:
+                self.quiescer.release(self.headers.get("Quiesce-Release-Connections", ""))
                 self.send_protocol(200, self.quiescer.status())
 
     def authorized(self):

@@ -31,6 +31,8 @@ export const FAULTS = [
   "classes-off",
   "errors-keep-alive",
   "rejected-delete-resumes",
+  "keeps-connections-on-release",
+  "release-quiesces",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -48,6 +50,7 @@ export function fakeApp(options: { token?: string; faults?: Fault[]; holdMs?: nu
   let inFlight = 0;
   let accepted = 0;
   let refused = 0;
+  let released = false;
 
   const answer = (status: number, body: unknown, headers: Record<string, string> = {}): CallResult => ({
     response: {
@@ -129,8 +132,13 @@ export function fakeApp(options: { token?: string; faults?: Fault[]; holdMs?: nu
         return error(400, "malformed-body");
     }
     if (method === "POST") quiescing = true;
+    if (method === "GET" && Number(h["quiesce-release-connections"]) > 0) {
+      released = true;
+      if (has("release-quiesces")) quiescing = true;
+    }
     if (method === "DELETE") {
       quiescing = false;
+      released = false;
       if (has("accepted-resets")) accepted = 0;
     }
     return protocol(method === "POST" ? (has("post-200") ? 200 : 202) : 200, status());
@@ -154,7 +162,14 @@ export function fakeApp(options: { token?: string; faults?: Fault[]; holdMs?: nu
     const ms = Math.round(performance.now() - started);
     return quiescing && has("cuts-work")
       ? { error: "socket hang up", ms }
-      : { ...answer(200, { work: "done" }), ms };
+      : {
+          ...answer(
+            200,
+            { work: "done" },
+            released && !has("keeps-connections-on-release") ? { connection: "close" } : {},
+          ),
+          ms,
+        };
   };
 
   return async (spec) => {

@@ -46,6 +46,8 @@ const EXPECTED: Record<Fault, string[]> = {
   "classes-off": ["classes-sum"],
   "errors-keep-alive": ["error-close"],
   "rejected-delete-resumes": ["errors-change-nothing"],
+  "keeps-connections-on-release": ["release-connections"],
+  "release-quiesces": ["release-connections"],
 };
 
 describe("conformance rules", () => {
@@ -104,6 +106,7 @@ describe("conformance rules", () => {
         "refusal-counted",
         "refusal-uncounted",
         "refuses-work",
+        "release-connections",
         "serves-after-delete",
       ].sort(),
     );

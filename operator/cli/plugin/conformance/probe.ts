@@ -1,5 +1,9 @@
 // The conformance script: the calls to a live app in a fixed order, each recorded; it leaves the app serving.
-import { JSON_CONTENT_TYPE, PROTOCOL_VERSION_HEADER } from "../../../protocol/quiesce-protocol.ts";
+import {
+  JSON_CONTENT_TYPE,
+  PROTOCOL_VERSION_HEADER,
+  RELEASE_CONNECTIONS_HEADER,
+} from "../../../protocol/quiesce-protocol.ts";
 import type { Exchange, Recording, Step, Target } from "./exchange.ts";
 import { type Caller, type CallSpec, call as httpCall } from "./http-call.ts";
 import { isSuccess, statusOf } from "./run-view.ts";
@@ -28,6 +32,7 @@ type EndpointCall = {
   body?: string;
   contentType?: string;
   declaredLength?: number;
+  releaseSeconds?: number;
 };
 
 /** A body of exactly `bytes` bytes: {"reason":"rrr…"}. */
@@ -77,6 +82,10 @@ export async function probe(options: ProbeOptions, deps: ProbeDeps = {}): Promis
         basic: "Basic <token>",
       }[auth];
     }
+    if (o.releaseSeconds !== undefined)
+      headers[RELEASE_CONNECTIONS_HEADER] = shown[RELEASE_CONNECTIONS_HEADER.toLowerCase()] = String(
+        o.releaseSeconds,
+      );
     if (o.body !== undefined || o.declaredLength !== undefined)
       headers["Content-Type"] = shown["content-type"] = o.contentType ?? JSON_CONTENT_TYPE;
     const spec = {
@@ -89,8 +98,11 @@ export async function probe(options: ProbeOptions, deps: ProbeDeps = {}): Promis
     };
     return record(step, "quiesce", spec, shown);
   };
-  const get = (step: Step, target: Target, url: string) =>
-    record(step, target, { method: "GET", url, headers: { Accept: "*/*" }, timeoutMs }, { accept: "*/*" });
+  const get = (step: Step, target: Target, url: string, extra: Record<string, string> = {}) => {
+    const headers = { Accept: "*/*", ...extra };
+    const shown = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return record(step, target, { method: "GET", url, headers, timeoutMs }, shown);
+  };
   const recording = (): Recording => ({
     url: options.url,
     token: token !== undefined,
@@ -123,6 +135,12 @@ export async function probe(options: ProbeOptions, deps: ProbeDeps = {}): Promis
   // After a rejected call that changed state (errors-change-nothing fails), put it right so later rules stand alone.
   if (statusOf(await q("status-after-errors", "GET"))?.state !== "serving") await q("resume", "DELETE");
   if (livenessUrl) await get("liveness-serving", "liveness", livenessUrl);
+  if (workUrl) {
+    // The settle's release (§7): still serving, but a keep-alive request is answered with Connection: close.
+    await q("status-release", "GET", { releaseSeconds: 30 });
+    await get("work-released", "work", workUrl, { Connection: "keep-alive" });
+    await q("release-end", "DELETE");
+  }
 
   let held: Promise<Exchange> | undefined;
   if (workUrl) {

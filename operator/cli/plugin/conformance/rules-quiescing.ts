@@ -36,6 +36,30 @@ function aroundRefusal(run: Run) {
 
 export const QUIESCING_RULES: Rule[] = [
   {
+    id: "release-connections",
+    section: "§7",
+    level: "SHOULD",
+    title: "after a GET with Quiesce-Release-Connections the app still serves, with Connection: close",
+    check(run) {
+      if (!run.recording.workUrl) return noWorkUrl();
+      const poll = run.one("status-release");
+      const work = run.one("work-released");
+      if (!poll || !work) return skip("no release was asked");
+      const state = statusOf(poll)?.state;
+      if (state !== "serving")
+        return fail(`${described(poll)} ${got(poll)}; a release is no quiesce: the state must stay serving`);
+      if (!isSuccess(work))
+        return fail(
+          `${described(work)} ${got(work)}; while connections are released new work is still served`,
+        );
+      return work.response?.headers.connection?.toLowerCase() === "close"
+        ? PASS
+        : fail(
+            `${described(work)} kept the connection open (Connection: ${work.response?.headers.connection ?? "absent"}); pooled clients pinned to a settling pod keep sending to it`,
+          );
+    },
+  },
+  {
     id: "refuses-work",
     section: "§7.1",
     level: "MUST",
