@@ -1,4 +1,4 @@
-// Keeps pooled clients off a quiescing or settling app: `Connection: close` on open responses, idle sockets closed.
+// Keeps pooled clients off a quiescing or settling app: `Connection: close` on responses; idle sockets closed (quiescing).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
@@ -10,8 +10,9 @@ export class ConnectionTracker {
   readonly #sockets = new Map<Socket, ServerResponse[]>();
   /** Responses that got `Connection: close` from us (so resume can take it back before headers are sent). */
   readonly #marked = new WeakSet<ServerResponse>();
-  /** Until when connections are released: 0 never, Infinity while quiescing, a time while the pod settles. */
-  #closeUntil = 0;
+  #quiescing = false;
+  /** Until when (epoch ms) a settling pod's responses say `Connection: close`; 0 for none. */
+  #releaseUntil = 0;
 
   /**
    * Registers a request the SDK sees, before its response starts. Returns the function to call once when the
@@ -26,40 +27,47 @@ export class ConnectionTracker {
       socket.once("close", () => this.#sockets.delete(socket));
     }
     open.push(res);
-    if (this.#closing()) this.#markClose(res);
+    if (this.#quiescing || this.#released()) this.#markClose(res);
     const responses = open;
     return () => {
       const at = responses.indexOf(res);
       if (at !== -1) responses.splice(at, 1);
-      if (responses.length === 0 && this.#closing()) closeIdle(socket);
+      if (this.#quiescing && responses.length === 0) closeIdle(socket);
     };
   }
 
   /** True while responses get `Connection: close` (quiescing, or a release that has not run out). */
   get releasing(): boolean {
-    return this.#closing();
+    return this.#quiescing || this.#released();
   }
 
   /** From now on every response says `Connection: close`; sockets with no open response are closed now. */
   startClosing(): void {
-    this.#closeUntil = Number.POSITIVE_INFINITY;
-    this.#closeAll();
+    this.#quiescing = true;
+    for (const [socket, open] of this.#sockets) {
+      for (const res of open) this.#markClose(res);
+      if (open.length === 0) closeIdle(socket);
+    }
   }
 
   /**
-   * The same as startClosing, but only until `until` (epoch ms; a later call extends it): the pod settles, out of
-   * the endpoints, and clients pinned to it by their pooled connections should reconnect through the load balancer.
+   * Until `until` (epoch ms; a later call extends it), responses not started yet say `Connection: close`: the pod
+   * settles, out of the endpoints, and clients pinned to it by their pooled connections should reconnect through
+   * the load balancer. Idle sockets are left alone: closing one races with a client that is just reusing it (a
+   * reset), and the pod still has traffic now; a pooled socket that is used again is closed by its answer.
    */
   closeUntil(until: number): void {
-    if (until <= this.#closeUntil) return;
-    const wasClosing = this.#closing();
-    this.#closeUntil = until;
-    if (!wasClosing) this.#closeAll();
+    if (until <= this.#releaseUntil) return;
+    const wasReleased = this.#released();
+    this.#releaseUntil = until;
+    if (wasReleased || this.#quiescing) return;
+    for (const open of this.#sockets.values()) for (const res of open) this.#markClose(res);
   }
 
   /** Back to keep-alive; responses whose headers are not sent yet lose the `Connection: close` we added. */
   stopClosing(): void {
-    this.#closeUntil = 0;
+    this.#quiescing = false;
+    this.#releaseUntil = 0;
     for (const open of this.#sockets.values()) {
       for (const res of open) {
         if (this.#marked.has(res) && !res.headersSent) res.removeHeader("connection");
@@ -67,16 +75,8 @@ export class ConnectionTracker {
     }
   }
 
-  #closing(): boolean {
-    const until = this.#closeUntil;
-    return until !== 0 && (until === Number.POSITIVE_INFINITY || Date.now() < until);
-  }
-
-  #closeAll(): void {
-    for (const [socket, open] of this.#sockets) {
-      for (const res of open) this.#markClose(res);
-      if (open.length === 0) closeIdle(socket);
-    }
+  #released(): boolean {
+    return this.#releaseUntil !== 0 && Date.now() < this.#releaseUntil;
   }
 
   #markClose(res: ServerResponse): void {

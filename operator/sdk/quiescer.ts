@@ -88,8 +88,8 @@ export class Quiescer {
 
   /**
    * The pod settles (out of the load balancer's endpoints, not yet quiescing): for `seconds`, still admit new work
-   * but release pooled connections (`Connection: close`, idle keep-alive sockets closed) so clients that an L4 load
-   * balancer pins to this pod reconnect to a serving one. The operator asks with a header on GET; a later call
+   * but answer it with `Connection: close`, so clients that an L4 load balancer pins to this pod by a pooled
+   * connection reconnect to a serving one. The operator asks with a header on GET; a later call
    * extends the release, quiesce makes it last, resume ends it.
    */
   releaseConnections(seconds: number): void {

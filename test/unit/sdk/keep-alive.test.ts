@@ -100,9 +100,8 @@ it("a settle poll with Quiesce-Release-Connections releases pooled sockets while
   expect(poll.status).toBe(200);
   expect(JSON.parse(poll.body).state).toBe("serving");
   expect(q.releasingConnections).toBe(true);
-  await waitUntil("the idle pooled sockets closed", () => freeSockets() === 0 && openSockets === 1);
-
-  // Still serving: new work is admitted and counted, on a connection that closes after its response.
+  // Idle sockets stay open (closing one races with a client reusing it); each is closed by its next answer.
+  expect(freeSockets()).toBe(5);
   const accepted = q.status().accepted;
   const served = await Promise.all(Array.from({ length: 5 }, () => send(`${base}/fast`, { agent })));
   expect(served.map((r) => [r.status, r.headers.connection])).toEqual(Array(5).fill([200, "close"]));
@@ -125,7 +124,6 @@ it("a release runs out by itself; a header that is no positive integer releases 
   expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("keep-alive");
   q.releaseConnections(0.2);
   expect(q.releasingConnections).toBe(true);
-  await waitUntil("the idle pooled socket closed", () => freeSockets() === 0);
   expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("close");
   await waitUntil("the release ran out", () => !q.releasingConnections);
   expect((await send(`${base}/fast`, { agent })).headers.connection).toBe("keep-alive");
