@@ -73,7 +73,7 @@ function settle(read: StepContext, failure: readonly DrainEvent[], wait: (ms: nu
   if (now < settledAt || state.trafficNotedAt !== undefined) return { state: next, requeueMs };
   if (state.lastAcceptedAt === undefined || state.lastAcceptedAt <= leftAt) return { state: next, requeueMs };
   const rate = arrivalRate(state) ?? 0;
-  const message = `traffic still arrives ${((now - leftAt) / 1000).toFixed(0)}s after the pod left the endpoints (${formatRate(rate)}; a load balancer lags): the quiesce waits until it stops, at most ${((boundAt - leftAt) / 1000).toFixed(0)}s after leaving`;
+  const message = `traffic still arrives ${((now - leftAt) / 1000).toFixed(0)}s after the pod left the endpoints (${formatRate(rate)}; a load balancer lags, or the app keeps pooled connections open despite the release): the quiesce waits until it stops, at most ${((boundAt - leftAt) / 1000).toFixed(0)}s after leaving`;
   return {
     state: { ...next, trafficNotedAt: now },
     events: [event("Warning", "TrafficStillArriving", message)],

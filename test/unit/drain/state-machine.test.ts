@@ -137,7 +137,7 @@ describe("drain state machine: paths", () => {
       warned.push(...events(r));
     }
     expect(warned).toEqual([
-      "Warning/TrafficStillArriving: traffic still arrives 3s after the pod left the endpoints (20 req/s; a load balancer lags): the quiesce waits until it stops, at most 6s after leaving",
+      "Warning/TrafficStillArriving: traffic still arrives 3s after the pod left the endpoints (20 req/s; a load balancer lags, or the app keeps pooled connections open despite the release): the quiesce waits until it stops, at most 6s after leaving",
     ]);
     expect(r.state).toMatchObject({ phase: "Settling", trafficNotedAt: T0 + 4000 });
     r = reconcile(r.state, p, T0 + 7000, ok(1, 140), { listed: false });
