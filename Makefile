@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 NODE := $(CURDIR)/node_modules/.bin/node
 CLUSTER_DIR ?= $(CURDIR)/.cluster
 
-.PHONY: help test demo cluster-up cluster-down e2e images bench bench-scale bench-scale-5000 chaos deps tools control-plane typecheck lint format \
+.PHONY: help test demo cluster-up cluster-down e2e images bench bench-scale-in bench-scale bench-scale-5000 chaos deps tools control-plane typecheck lint format \
         unit integration check-generated generate helm helm-lint build release plugin sdk kubectl
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make helm-lint     helm lint + helm template of charts/quiesce-operator (part of make test)"
 	@echo "make plugin        kubectl-quiesce as one executable + krew archive and manifest in dist/plugin (docs/install.md)"
 	@echo "make bench         benchmarks (results in bench/results, docs/benchmarks.md)"
+	@echo "make bench-scale-in  the scale-in scenario alone, 3 runs per way (bench/results/scale-in.json)"
 	@echo "make bench-scale   2,000 pods / 200 drains scale benchmark (light-mode pods); bench-scale-5000: 5,000 / 500"
 	@echo "make chaos         fault injection during rollouts under load (bench/results/chaos.json; ~23 min)"
 	@echo "make sdk           compile the Node SDK package @quiesce-operator/sdk to operator/sdk/dist (npm pack ./operator/sdk)"
@@ -124,6 +125,10 @@ images: deps
 # Not part of `make test`. BENCH_RUNS=N repeats each scenario N times (default 3).
 bench: deps control-plane
 	@$(NODE) hack/bench/main.ts
+
+# The scale-in scenario alone, 3 runs per way (naive, operator, preferIdle): bench/results/scale-in.json (~9 min).
+bench-scale-in: deps control-plane
+	@BENCH_SCENARIOS=scale-in BENCH_SCENARIO_RUNS=3 BENCH_SDK=0 BENCH_RESULT=scale-in.json $(NODE) hack/bench/main.ts
 
 # The operator runs bundled, as in the image: memory is the point of this one.
 bench-scale: deps control-plane build

@@ -1,7 +1,8 @@
 // `make bench`: each scenario's rollout three ways (naive, prestop-sleep, operator), and the scale-in scenario's 8 -> 4
 // (naive, operator, operator with scaleIn.preferIdle), repeated; writes bench/results/latest.json.
 // Env: BENCH_SCENARIOS (comma list, default all), BENCH_RUNS (base scenario, default 3), BENCH_SCENARIO_RUNS
-// (the others, default 1), BENCH_DIR (run dir, default .bench), BENCH_SDK=0 skips the SDK overhead benchmark.
+// (the others, default 1), BENCH_DIR (run dir, default .bench), BENCH_SDK=0 skips the SDK overhead benchmark,
+// BENCH_RESULT (file in bench/results, default latest.json).
 import { execFile } from "node:child_process";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { cpus, release, totalmem } from "node:os";
@@ -28,6 +29,11 @@ const env = z
       .pipe(z.array(z.enum(BENCH_SCENARIOS)).min(1)),
     BENCH_DIR: z.string().default(join(REPO, ".bench")),
     BENCH_SDK: z.enum(["0", "1"]).default("1"),
+    /** The result file in bench/results/: a run of some scenarios keeps the full run's latest.json. */
+    BENCH_RESULT: z
+      .string()
+      .regex(/^[\w.-]+\.json$/, "BENCH_RESULT is a file name ending in .json")
+      .default("latest.json"),
   })
   .parse(process.env);
 const RUN_DIR = join(env.BENCH_DIR, "run");
@@ -69,7 +75,7 @@ async function main(): Promise<void> {
   const sdk = env.BENCH_SDK === "1" ? await sdkOverhead() : null;
   const cpu = cpus();
   const result = {
-    command: "make bench",
+    command: env.BENCH_RESULT === "scale-in.json" ? "make bench-scale-in" : "make bench",
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - began) / 1000),
     machine: {
@@ -86,9 +92,9 @@ async function main(): Promise<void> {
     sdkOverhead: sdk,
   };
   await mkdir(join(REPO, "bench", "results"), { recursive: true });
-  await writeFile(join(REPO, "bench", "results", "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(REPO, "bench", "results", env.BENCH_RESULT), `${JSON.stringify(result, null, 2)}\n`);
   console.log(`\n${summaryTable(scenarios)}\n`);
-  log(`wrote bench/results/latest.json (${result.durationSeconds} s)`);
+  log(`wrote bench/results/${env.BENCH_RESULT} (${result.durationSeconds} s)`);
   await rm(RUN_DIR, { recursive: true, force: true });
 }
 
