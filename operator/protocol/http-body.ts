@@ -1,5 +1,5 @@
 // HTTP bodies on the server side, shared by the webhook server and the SDK: a bounded reader and a JSON responder.
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { JSON_CONTENT_TYPE } from "./wire.ts";
 
@@ -12,14 +12,6 @@ export type BodyAborted = { kind: "aborted"; message: string };
 export type BodyNotJson = { kind: "bad-json"; message: string };
 export type BodyRead = { kind: "ok"; body: Buffer } | BodyTooLarge | BodyAborted;
 export type JsonParse = { kind: "ok"; json: unknown } | BodyNotJson;
-/** What the responder needs of a response: an HTTP/1 `ServerResponse` or an HTTP/2 compatibility one. */
-export interface JsonResponse {
-  readonly headersSent: boolean;
-  readonly writableEnded: boolean;
-  statusCode: number;
-  setHeader(name: string, value: string | number | readonly string[]): unknown;
-  end(chunk: string): unknown;
-}
 export type JsonBodyRead = { kind: "ok"; json: unknown } | BodyTooLarge | BodyAborted | BodyNotJson;
 
 /**
@@ -88,7 +80,7 @@ export async function readJsonBody(source: BodySource, limit: number): Promise<J
  * and drops the payload. Returns false, writing nothing, once the response has started.
  */
 export function writeJson(
-  res: JsonResponse,
+  res: ServerResponse,
   status: number,
   body: unknown,
   headers: OutgoingHttpHeaders = {},

@@ -1,14 +1,7 @@
 // The admission webhook HTTPS server: /mutate-pods, /validate-pod-deletion, /healthz; bounded, validated, never crashes.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  constants,
-  createSecureServer,
-  type Http2SecureServer,
-  type Http2ServerRequest,
-  type Http2ServerResponse,
-  type ServerHttp2Session,
-} from "node:http2";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import { readJsonBody, writeJson } from "../protocol/http-body.ts";
@@ -22,8 +15,6 @@ export const WEBHOOK_KEEP_ALIVE_MS = 120_000;
 export const MUTATE_PODS_PATH = "/mutate-pods";
 export const VALIDATE_POD_DELETION_PATH = "/validate-pod-deletion";
 export const HEALTHZ_PATH = "/healthz";
-/** A review slower than this is logged with where its time went (reading the body, deciding, answering). */
-const SLOW_REVIEW_MS = 100;
 /** The API server caps admission bodies near 3 MiB; anything larger is not a review it sent. */
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -39,25 +30,13 @@ export interface WebhookServerOptions {
   maxBodyBytes?: number;
 }
 
-/** HTTP/2 streams a connection may carry at once (the API server opens another connection beyond). */
-const MAX_CONCURRENT_STREAMS = 1000;
-/** Bytes a client may send on one stream, and on the whole connection, before the server has read them. */
-const STREAM_WINDOW_BYTES = 1024 * 1024;
-const CONNECTION_WINDOW_BYTES = 64 * 1024 * 1024;
-
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
-
 export interface WebhookServer {
-  server: Http2SecureServer;
+  server: Server;
   /** Listens on host:port (port 0 picks one) and resolves with the bound address. */
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** Serves `pair` to new TLS connections from now on; established connections keep theirs. */
   setCertificate(pair: CertificatePair): void;
-  /**
-   * Shutting down: every answer from now on ends its connection (HTTP/1: `Connection: close`; HTTP/2: GOAWAY once
-   * the connection's calls are answered), so callers reconnect elsewhere.
-   */
+  /** Shutting down: every answer from now on carries `Connection: close`, so callers reconnect elsewhere. */
   closeConnectionsAfterEachCall(): void;
   /** Stops accepting, lets calls in flight finish (at most `graceMs`), then closes every connection. */
   close(graceMs?: number): Promise<void>;
@@ -68,7 +47,7 @@ const ROUTES: Record<string, WebhookName> = {
   [VALIDATE_POD_DELETION_PATH]: "validate-pod-deletion",
 };
 
-function sendError(res: Response, status: number, message: string): boolean {
+function sendError(res: ServerResponse, status: number, message: string): boolean {
   return writeJson(res, status, { error: message });
 }
 
@@ -82,18 +61,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** When the body was read and when the handler answered (performance.now()), for the slow-review line. */
-interface ReviewTimes {
-  read?: number;
-  decided?: number;
-}
-
 async function review(
   ctx: ReviewContext,
   webhook: WebhookName,
-  req: Request,
-  res: Response,
-  times: ReviewTimes,
+  req: IncomingMessage,
+  res: ServerResponse,
 ): Promise<WebhookResult> {
   if (req.method !== "POST") {
     res.setHeader("allow", "POST");
@@ -101,9 +73,8 @@ async function review(
     return "bad-request";
   }
   const read = await readJsonBody(req, ctx.limit);
-  times.read = performance.now();
   if (read.kind === "too-large") {
-    endConnectionAfter(req, res); // the rest of the body is not read
+    res.setHeader("connection", "close"); // the rest of the body is not read
     sendError(res, 413, `request body larger than ${ctx.limit} bytes`);
     return "bad-request";
   }
@@ -122,60 +93,31 @@ async function review(
   }
   const request = parsed.request;
   const verdict = await ctx.handlers[webhook](request);
-  times.decided = performance.now();
   writeJson(res, 200, buildAdmissionResponse(request.uid, verdict));
   if (!verdict.allowed) return "denied";
   return verdict.patch && verdict.patch.length > 0 ? "patched" : "allowed";
 }
 
 /** A review that could not be answered: 500 (the API server applies failurePolicy), or cut if already begun. */
-function failed(log: Logger | undefined, webhook: WebhookName, res: Response, detail: string): void {
+function failed(log: Logger | undefined, webhook: WebhookName, res: ServerResponse, detail: string): void {
   log?.error({ webhook, err: detail }, "admission review failed");
   if (!sendError(res, 500, `webhook ${webhook} failed: ${detail}`)) res.destroy();
-}
-
-const isHttp2 = (req: Request): req is Http2ServerRequest => req.httpVersionMajor === 2;
-
-/**
- * The caller is to reconnect after this answer. HTTP/1: `Connection: close`. HTTP/2 forbids that header: the stream
- * is reset once answered (the body's rest is not wanted) and, for `session`, the connection gets a GOAWAY (its
- * other calls still finish, new ones go to a new connection).
- */
-function endConnectionAfter(req: Request, res: Response, session = false): void {
-  if (!isHttp2(req)) {
-    (res as ServerResponse).setHeader("connection", "close");
-    return;
-  }
-  const { stream } = req;
-  const connection = stream.session; // a closed stream no longer knows its session
-  if (session && connection) {
-    // Once the stream is done on both sides: a GOAWAY sent earlier does not reach Node's client (seen on Node 24).
-    stream.once("close", () => {
-      connection.goaway(constants.NGHTTP2_NO_ERROR);
-      connection.close();
-    });
-  } else {
-    res.once("finish", () => {
-      if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
-    });
-  }
 }
 
 function createRequestHandler(
   options: WebhookServerOptions,
   closeAfterEachCall: () => boolean,
-): (req: Request, res: Response) => Promise<void> {
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const ctx: ReviewContext = {
     handlers: options.handlers,
     limit: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     log: options.logger,
   };
   return async (req, res) => {
-    if (closeAfterEachCall()) endConnectionAfter(req, res, true);
+    if (closeAfterEachCall()) res.setHeader("connection", "close");
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === HEALTHZ_PATH) {
-      res.statusCode = 200;
-      res.setHeader("content-type", "text/plain");
+      res.writeHead(200, { "content-type": "text/plain" });
       res.end("ok");
       return;
     }
@@ -185,82 +127,38 @@ function createRequestHandler(
       return;
     }
     const started = performance.now();
-    const times: ReviewTimes = {};
     let result: WebhookResult;
     try {
-      result = await review(ctx, webhook, req, res, times);
+      result = await review(ctx, webhook, req, res);
     } catch (error) {
       result = "error";
       failed(ctx.log, webhook, res, errorText(error));
     }
-    const ended = performance.now();
-    if (ended - started > SLOW_REVIEW_MS) {
-      const ms = (at: number | undefined) => (at === undefined ? undefined : Math.round(at - started));
-      ctx.log?.info(
-        { webhook, result, bodyReadMs: ms(times.read), decidedMs: ms(times.decided), totalMs: ms(ended) },
-        "slow admission review",
-      );
-    }
     try {
-      options.observeLatency?.({ webhook, result }, (ended - started) / 1000);
+      options.observeLatency?.({ webhook, result }, (performance.now() - started) / 1000);
     } catch (error) {
       ctx.log?.error({ webhook, err: errorText(error) }, "latency observer failed");
     }
   };
 }
 
-/** The open connections: HTTP/2 sessions, and HTTP/1 sockets with how many of their calls are being answered. */
-interface Connections {
-  sessions: Set<ServerHttp2Session>;
-  http1: Map<Socket, number>;
-}
-
 function createHttpsServer(
   tls: CertificatePair,
   log: Logger | undefined,
-  handle: (req: Request, res: Response) => Promise<void>,
-  connections: Connections,
-): Http2SecureServer {
-  // HTTP/2 first: kube-apiserver's webhook client negotiates it, and then a burst of hundreds of reviews shares one
-  // TLS connection. Over HTTP/1 each concurrent review needs a connection of its own, and each new one costs the
-  // server a TLS handshake (~1 ms of this thread's CPU): 200 at once delayed every answer by ~300 ms.
-  const server = createSecureServer(
-    {
-      cert: tls.cert,
-      key: tls.key,
-      minVersion: "TLSv1.2",
-      allowHTTP1: true,
-      // Flow-control windows sized for a burst: with HTTP/2's default 64 KiB for the whole connection, 200 reviews
-      // of ~8 KiB each trickled in one window update at a time (body reads took 237 ms at the median).
-      settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS, initialWindowSize: STREAM_WINDOW_BYTES },
-    },
-    (req: Request, res: Response) => {
-      if (!isHttp2(req)) trackHttp1Call(connections, req.socket, res);
-      void handle(req, res);
-    },
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Server {
+  const server = createServer(
+    { cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" },
+    (req, res) => void handle(req, res),
   );
-  // HTTP/1: the API server keeps idle connections for 90 s (Go's transport default) and does not retry a POST on a
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  // The API server keeps idle connections for 90 s (Go's transport default) and does not retry a POST on a
   // connection the server closed meanwhile: with Node's 5 s default the race fails the call, and failurePolicy
-  // Ignore then lets a pod DELETE through without its drain. Outlive the client's idle timeout instead. HTTP/2
-  // sessions are closed only by the client (or by a GOAWAY on shutdown), which Go's client handles without a loss.
-  Object.assign(server, {
-    keepAliveTimeout: WEBHOOK_KEEP_ALIVE_MS,
-    requestTimeout: 30_000,
-    headersTimeout: 10_000,
-  });
-  server.on("session", (session: ServerHttp2Session) => {
-    connections.sessions.add(session);
-    session.setLocalWindowSize(CONNECTION_WINDOW_BYTES);
-    session.on("close", () => connections.sessions.delete(session));
-    session.on("error", (error) => log?.debug({ err: error.message }, "HTTP/2 session failed"));
-  });
-  server.on("secureConnection", (socket: Socket & { alpnProtocol?: string | false }) => {
-    if (socket.alpnProtocol === "h2") return;
-    connections.http1.set(socket, 0);
-    socket.on("close", () => connections.http1.delete(socket));
-  });
+  // Ignore then lets a pod DELETE through without its drain. Outlive the client's idle timeout instead.
+  server.keepAliveTimeout = WEBHOOK_KEEP_ALIVE_MS;
   server.on("tlsClientError", (error) => log?.debug({ err: error.message }, "TLS handshake failed"));
-  server.on("clientError", (error: Error, socket: Socket) => {
+  server.on("clientError", (error, socket) => {
     log?.debug({ err: error.message }, "bad HTTP request");
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
@@ -268,15 +166,7 @@ function createHttpsServer(
   return server;
 }
 
-function trackHttp1Call(connections: Connections, socket: Socket, res: Response): void {
-  connections.http1.set(socket, (connections.http1.get(socket) ?? 0) + 1);
-  res.once("close", () => {
-    const calls = (connections.http1.get(socket) ?? 1) - 1;
-    if (connections.http1.has(socket)) connections.http1.set(socket, calls);
-  });
-}
-
-function listenOn(server: Http2SecureServer, port: number, host: string): Promise<AddressInfo> {
+function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -286,19 +176,11 @@ function listenOn(server: Http2SecureServer, port: number, host: string): Promis
   });
 }
 
-function closeWithGrace(server: Http2SecureServer, connections: Connections, graceMs: number): Promise<void> {
+function closeWithGrace(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.close((error) => (error ? reject(error) : resolve()));
-    // Idle connections go now; the others once their calls are answered, or at the grace's end.
-    for (const session of connections.sessions) {
-      session.goaway(constants.NGHTTP2_NO_ERROR);
-      session.close();
-    }
-    for (const [socket, calls] of connections.http1) if (calls === 0) socket.destroy();
-    const force = setTimeout(() => {
-      for (const session of connections.sessions) session.destroy();
-      for (const socket of connections.http1.keys()) socket.destroy();
-    }, graceMs);
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
     force.unref();
     server.once("close", () => clearTimeout(force));
   });
@@ -307,12 +189,10 @@ function closeWithGrace(server: Http2SecureServer, connections: Connections, gra
 export function createWebhookServer(options: WebhookServerOptions): WebhookServer {
   const log = options.logger;
   let closeAfterEachCall = false;
-  const connections: Connections = { sessions: new Set(), http1: new Map() };
   const server = createHttpsServer(
     options.tls,
     log,
     createRequestHandler(options, () => closeAfterEachCall),
-    connections,
   );
   return {
     server,
@@ -324,6 +204,6 @@ export function createWebhookServer(options: WebhookServerOptions): WebhookServe
     closeConnectionsAfterEachCall() {
       closeAfterEachCall = true;
     },
-    close: (graceMs = 0) => closeWithGrace(server, connections, graceMs),
+    close: (graceMs = 0) => closeWithGrace(server, graceMs),
   };
 }
