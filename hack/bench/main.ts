@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const sdk = env.BENCH_SDK === "1" ? await sdkOverhead() : null;
   const cpu = cpus();
   const result = {
-    command: env.BENCH_RESULT === "scale-in.json" ? "make bench-scale-in" : "make bench",
+    command: env.BENCH_RESULT === "latest.json" ? "make bench" : `make bench (${env.BENCH_RESULT})`,
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - began) / 1000),
     machine: {

@@ -27,7 +27,7 @@ export class ConnectionTracker {
       socket.once("close", () => this.#sockets.delete(socket));
     }
     open.push(res);
-    if (this.#quiescing || this.#released()) this.#markClose(res);
+    if (this.releasing) this.#markClose(res);
     const responses = open;
     return () => {
       const at = responses.indexOf(res);

@@ -104,11 +104,11 @@ export class Quiescer {
 
   /** Resumes serving (idempotent); also ends a release of connections (releaseConnections). */
   resume(reason?: string): QuiesceStatus {
+    if (this.#connections.releasing) this.#connections.stopClosing();
     if (this.#quiescing) {
       this.#quiescing = false;
-      this.#connections.stopClosing();
       this.#update(reason);
-    } else if (this.#connections.releasing) this.#connections.stopClosing();
+    }
     return this.status();
   }
 

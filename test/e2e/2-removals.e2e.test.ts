@@ -4,20 +4,12 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../harness/wait-for.ts";
 import { restartWorkload, waitWorkloadRolledOut } from "../scenarios/workload-kinds.ts";
-import {
-  createApp,
-  createPolicy,
-  isReady,
-  listPods,
-  nameOf,
-  rolloutRestart,
-  waitRolloutComplete,
-} from "../scenarios/workloads.ts";
+import { isReady, listPods, nameOf, rolloutRestart, waitRolloutComplete } from "../scenarios/workloads.ts";
 import { expectDrained } from "./support/events.ts";
 import { kubectl } from "./support/kubectl.ts";
-import { startLoadPod, waitForAnswers } from "./support/load-pod.ts";
+import { waitForAnswers } from "./support/load-pod.ts";
 import { e2eSuite, reportLoad } from "./support/suite.ts";
-import { controlPlaneNode, WEB_GRACE_SECONDS, webPolicy, webUnderLoad } from "./support/web-under-load.ts";
+import { webPolicy, webUnderLoad } from "./support/web-under-load.ts";
 
 const { apis, namespace } = e2eSuite();
 
@@ -72,14 +64,10 @@ describe.concurrent("e2e: removals under load through a Service", () => {
     // keeps that connection's requests on the pod it was opened to whatever the endpoints say: without the settle's
     // release of pooled connections, `accepted` never stands still and the drain runs to its 60 s deadline.
     const ns = await namespace("e2e-pinned");
-    await createPolicy(apis, "web", ns, webPolicy());
-    await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: WEB_GRACE_SECONDS }, 180_000);
-    const load = await startLoadPod(apis, {
-      namespace: ns,
-      service: "web",
-      mix: "/work?ms=20:1",
-      concurrency: 1,
-      nodeName: await controlPlaneNode(apis),
+    const { load } = await webUnderLoad(apis, ns, {
+      replicas: 2,
+      policy: webPolicy(),
+      load: { mix: "/work?ms=20:1", concurrency: 1 },
     });
     await waitForAnswers(load, 50);
     const before = (await load.stats()).byPod;

@@ -31,7 +31,13 @@ export interface WebUnderLoad {
 export async function webUnderLoad(
   apis: Apis,
   namespace: string,
-  o: { replicas: number; policy: QuiescePolicySpecInput | null; kind?: "Deployment" | "StatefulSet" },
+  o: {
+    replicas: number;
+    policy: QuiescePolicySpecInput | null;
+    kind?: "Deployment" | "StatefulSet";
+    /** The load pod's mix and concurrency (default: WEB_MIX, 6). */
+    load?: { mix: string; concurrency: number };
+  },
 ): Promise<WebUnderLoad> {
   if (o.policy) await createPolicy(apis, "web", namespace, o.policy);
   const app = { name: "web", namespace, replicas: o.replicas, grace: WEB_GRACE_SECONDS };
@@ -42,8 +48,8 @@ export async function webUnderLoad(
   const load = await startLoadPod(apis, {
     namespace,
     service: "web",
-    mix: WEB_MIX,
-    concurrency: 6,
+    mix: o.load?.mix ?? WEB_MIX,
+    concurrency: o.load?.concurrency ?? 6,
     nodeName: await controlPlaneNode(apis),
   });
   await waitForAnswers(load, 20);
