@@ -31,11 +31,11 @@ export function counterSum(text: string, name: string, filter: Labels = {}): num
     .reduce((sum, s) => sum + s.value, 0);
 }
 
-/** Cumulative bucket counts of a histogram, summed over every label set: [upper bound, count]. */
-export function histogramBuckets(text: string, name: string): [number, number][] {
+/** Cumulative bucket counts of a histogram, summed over its label sets (optionally those with the given labels). */
+export function histogramBuckets(text: string, name: string, filter: Labels = {}): [number, number][] {
   const byLe = new Map<number, number>();
   for (const s of parseSamples(text)) {
-    if (s.name !== `${name}_bucket`) continue;
+    if (s.name !== `${name}_bucket` || !matches(s.labels, filter)) continue;
     const le = s.labels.le === "+Inf" ? Number.POSITIVE_INFINITY : Number(s.labels.le);
     byLe.set(le, (byLe.get(le) ?? 0) + s.value);
   }

@@ -42,6 +42,12 @@ describe("prometheus text", () => {
       [0.1, 90],
       [Number.POSITIVE_INFINITY, 100],
     ]);
+    expect(histogramBuckets(after, "h", { webhook: "b" })).toEqual([
+      [0.01, 0],
+      [0.1, 0],
+      [Number.POSITIVE_INFINITY, 0],
+    ]);
+    expect(histogramBuckets(after, "h", { webhook: "a" })[2]).toEqual([Number.POSITIVE_INFINITY, 101]);
   });
 
   it("interpolates quantiles inside a bucket and answers the last finite bound for +Inf", () => {
