@@ -13,11 +13,6 @@ export interface GoneTracker {
   stop(): void;
 }
 
-/** Pure: the uids of `wanted` not in `alive`. */
-export function stillThere(wanted: ReadonlySet<string>, alive: ReadonlySet<string>): Set<string> {
-  return new Set([...wanted].filter((uid) => alive.has(uid)));
-}
-
 /** Starts watching before the pods are removed, so no deletion is missed. */
 export async function trackGone(
   kc: KubeConfig,
@@ -46,7 +41,7 @@ export async function trackGone(
     for (const namespace of namespaces) {
       for (const p of (await core.listNamespacedPod({ namespace })).items) alive.add(p.metadata?.uid ?? "");
     }
-    left = stillThere(left, alive);
+    left = new Set([...left].filter((uid) => alive.has(uid)));
   };
   await startWatch();
   return {

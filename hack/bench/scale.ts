@@ -48,8 +48,11 @@ const env = z
       .default("scale.json"),
     SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
     SCALE_HARNESS_NICE: z.coerce.number().int().min(0).max(19).default(10),
-    /** 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process). */
-    SCALE_CPU_PROFILE: z.enum(["0", "1"]).default("0"),
+    /**
+     * 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process).
+     * cpuprof: with --cpu-prof; SCALE_DIR/operator.cpuprofile, its burst summarised by hack/bench/cpu-profile.ts.
+     */
+    SCALE_CPU_PROFILE: z.enum(["0", "1", "cpuprof"]).default("0"),
   })
   .parse(process.env);
 const RUN_DIR = join(env.SCALE_DIR, "run");
@@ -195,6 +198,8 @@ async function main(): Promise<void> {
   await mkdir(RUN_DIR, { recursive: true });
   const chart = await chartMemorySettings();
   const nodeArgs = [...chart.nodeArgs, "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${RUN_DIR}`];
+  if (env.SCALE_CPU_PROFILE === "cpuprof")
+    nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${env.SCALE_DIR}`, "--cpu-prof-name=operator.cpuprofile");
   if (env.SCALE_CPU_PROFILE === "1")
     nodeArgs.push("--prof", "--no-logfile-per-isolate", `--logfile=${join(env.SCALE_DIR, "v8.log")}`);
   log(

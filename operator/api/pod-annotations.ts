@@ -141,9 +141,20 @@ const annotationsSchema = z.object({
   [ANNOTATIONS.outcome]: optional(z.enum(OUTCOMES)),
 });
 
+const DRAIN_KEYS: ReadonlySet<string> = new Set(Object.values(ANNOTATIONS));
+
+/** Whether any of the drain annotations is set: most pods carry none, and the schema costs ~20 parses a read. */
+function hasDrainAnnotation(annotations: object): boolean {
+  for (const key in annotations) {
+    if (DRAIN_KEYS.has(key)) return true;
+  }
+  return false;
+}
+
 /** Reads the drain state from a pod's annotations. Never throws: garbage reads as absent (a missing state is Serving). */
 export function fromAnnotations(annotations: unknown): DrainState {
   const source = typeof annotations === "object" && annotations !== null ? annotations : {};
+  if (!hasDrainAnnotation(source)) return { ...SERVING };
   const parsed = annotationsSchema.safeParse(source);
   if (!parsed.success) return { ...SERVING };
   const a = parsed.data;

@@ -27,15 +27,14 @@ export interface StatusInput {
 export function computeStatus(input: StatusInput): QuiescePolicyStatus {
   const { policy, now } = input;
   const generation = policy.metadata.generation;
-  const matched = input.pods.filter(
-    (p) => !isTerminating(p) && selectorMatches(policy.spec.selector, p.metadata?.labels),
-  );
+  const selected = input.pods.filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels));
+  const matched = selected.filter((p) => !isTerminating(p));
   const overlapping = matched.filter((p) => selectingPolicies(p, input.policies).length > 1);
   const others = new Set(
     overlapping.flatMap((p) => selectingPolicies(p, input.policies).map((q) => q.metadata.name)),
   );
   others.delete(policy.metadata.name);
-  const active = activeDrains(policy, input.pods, now);
+  const active = activeDrains(selected, now);
   const rollouts = rolloutsOf(policy, input.deployments);
   // onTimeout: Keep leaves a pod NotReady and out of every count: name it, or nobody notices it is still there.
   const kept = matched
@@ -79,14 +78,9 @@ export function computeStatus(input: StatusInput): QuiescePolicyStatus {
   };
 }
 
-/** The drains the operator is working on among the policy's pods, by pod name. */
-function activeDrains(
-  policy: QuiescePolicy,
-  pods: readonly V1Pod[],
-  now: Date,
-): QuiescePolicyStatus["active"] {
-  return pods
-    .filter((p) => selectorMatches(policy.spec.selector, p.metadata?.labels))
+/** The drains the operator is working on among the policy's pods (terminating ones too), by pod name. */
+function activeDrains(selected: readonly V1Pod[], now: Date): QuiescePolicyStatus["active"] {
+  return selected
     .flatMap((p) => {
       const state = drainStateOf(p);
       if (!isOperatorActing(state.phase)) return [];

@@ -62,6 +62,19 @@ describe("drain annotations", () => {
     );
   });
 
+  it("reads a pod with only other annotations as Serving, and finds a drain among other annotations", () => {
+    const others = fc.dictionary(
+      fc.string().filter((k) => !k.startsWith("quiesce.dev/")),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(others, drainStateArb, (foreign, state) => {
+        expect(fromAnnotations(foreign)).toEqual({ phase: "Serving" });
+        expect(fromAnnotations({ ...foreign, ...present(toAnnotations(state)) })).toEqual(strip(state));
+      }),
+    );
+  });
+
   it("writes garbage states without throwing", () => {
     fc.assert(
       fc.property(fc.anything(), (g) => {

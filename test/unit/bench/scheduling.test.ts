@@ -1,6 +1,6 @@
 // The scheduling summary of the scale bench: shares of a core over the window and the worst 1-s stretch of waiting.
 import { describe, expect, it } from "vitest";
-import { cpuSecondsBetween, type Sample, summarizeSched } from "../../../hack/bench/sched-sampler.ts";
+import { cpuSecondsBetween, type Sample, summarizeSched } from "../../harness/report/scheduling.ts";
 
 const s = (atMs: number, runMs: number, waitMs: number, busy: number, total: number): Sample => ({
   at: atMs,
@@ -31,7 +31,13 @@ describe("summarizeSched", () => {
       mainThreadWaitPercent: 21.5,
       machineBusyPercent: 62.5,
     });
-    expect(summary?.worstSecond).toEqual({ atSeconds: 0.5, waitMs: 410, runMs: 200, machineBusyPercent: 75 });
+    expect(summary?.worstSecond).toEqual({
+      atSeconds: 0.5,
+      spanMs: 1000,
+      waitMs: 410,
+      runMs: 200,
+      machineBusyPercent: 75,
+    });
   });
 });
 
@@ -50,5 +56,12 @@ describe("cpuSecondsBetween", () => {
     ]);
     expect(cpuSecondsBetween(before, after)).toEqual({ "kube-apiserver": 9, "node main.mjs": 3.2 });
     expect(Object.keys(cpuSecondsBetween(before, after, 1))).toEqual(["kube-apiserver"]);
+  });
+});
+
+describe("summarizeSched with a starved sampler", () => {
+  it("takes the gap between two samples further apart than a second as one stretch", () => {
+    const summary = summarizeSched([s(0, 0, 0, 0, 0), s(100, 10, 10, 10, 20), s(2600, 500, 1800, 500, 520)]);
+    expect(summary?.worstSecond).toMatchObject({ atSeconds: 0.1, spanMs: 2500, waitMs: 1790, runMs: 490 });
   });
 });
