@@ -7,7 +7,9 @@
 // summarised by type: they pause the operator and raise its RSS, so the peak is read before each and reset after
 // the idle one; the burst's peak is then the burst's alone), SCALE_HARNESS_NICE (10: the node agent's kubelets in
 // this process and the light host's apps stand in for other machines and yield the CPU to the operator and the
-// control plane, as they would on their own nodes; 0: everything competes for the two cores alike).
+// control plane, as they would on their own nodes; 0: everything competes for the two cores alike),
+// SCALE_OPERATOR_CPU (own: once the pods are Ready the operator runs on CPU 1 and everything else on CPU 0, as with a
+// control plane on its own nodes; shared: all on every core).
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { setPriority } from "node:os";
@@ -29,6 +31,7 @@ import {
 } from "../../test/harness/report/prometheus.ts";
 import { appDeployment, samplePolicySpec } from "../../test/scenarios/manifests.ts";
 import { createPolicy } from "../../test/scenarios/workloads.ts";
+import { giveOperatorItsOwnCores } from "./cpu-split.ts";
 import { trackGone } from "./gone-tracker.ts";
 import { type HeapSummary, summarizeHeapFile } from "./heap-summary.ts";
 import { moduleGraphCosts } from "./module-graph.ts";
@@ -48,6 +51,7 @@ const env = z
       .default("scale.json"),
     SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
     SCALE_HARNESS_NICE: z.coerce.number().int().min(0).max(19).default(10),
+    SCALE_OPERATOR_CPU: z.enum(["own", "shared"]).default("own"),
     /**
      * 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process).
      * cpuprof: with --cpu-prof; SCALE_DIR/operator.cpuprofile, its burst summarised by hack/bench/cpu-profile.ts.
@@ -256,6 +260,10 @@ async function main(): Promise<void> {
   // Every process this one starts from now on inherits the priority; the control plane and the operator run.
   setPriority(process.pid, env.SCALE_HARNESS_NICE);
   if (light?.hostPid) setPriority(light.hostPid, env.SCALE_HARNESS_NICE);
+  if (env.SCALE_OPERATOR_CPU === "own") {
+    const split = await giveOperatorItsOwnCores(l.operator.pid);
+    log(`operator on CPU ${split.operatorCpus}, ${split.pinned} other processes on CPU 0`);
+  }
   const startupSeconds = (Date.now() - created) / 1000;
   log(`${total} pods Ready after ${startupSeconds.toFixed(0)} s; letting things settle for 20 s`);
   await sleep(20_000);
@@ -373,6 +381,7 @@ async function main(): Promise<void> {
     policies: env.SCALE_DEPLOYMENTS,
     podsReadySeconds: Math.round(startupSeconds),
     harnessNice: env.SCALE_HARNESS_NICE,
+    operatorCpu: env.SCALE_OPERATOR_CPU,
     idle: {
       seconds: env.SCALE_IDLE_SECONDS,
       operatorCpuPercentOfCore: Number(idleCpuPercent.toFixed(2)),

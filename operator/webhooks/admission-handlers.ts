@@ -103,7 +103,8 @@ async function podUnderRequest(
 
 function requestDryRun(request: AdmissionRequest): boolean {
   if (request.dryRun === true) return true;
-  // An eviction can also carry dry-run in its own deleteOptions.
+  // An eviction can also carry dry-run in its own deleteOptions (a DELETE's review has no object to read).
+  if (request.object === undefined || request.object === null) return false;
   const eviction = evictionSchema.safeParse(request.object);
   return eviction.success && (eviction.data.deleteOptions?.dryRun ?? []).includes("All");
 }
