@@ -1,15 +1,11 @@
-// Gives the operator cores of its own for the scale bench: every other process this bench started (control plane,
-// node agent, light host) runs on CPU 0, the operator on the rest, as in a cluster whose control plane has its
-// own nodes and whose operator pod runs on a node with CPU to spare.
-import { execFile } from "node:child_process";
+// The scale bench's CPU priorities: the processes that stand in for other machines yield the two cores to the
+// operator, as they would if they ran elsewhere. The node agent's kubelets (in the bench process) and the light
+// host's apps stand for the nodes; the control plane for a managed cluster's control-plane nodes.
 import { readdir, readFile } from "node:fs/promises";
-import { availableParallelism } from "node:os";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { setPriority } from "node:os";
 
 /** Every process descending from `root` (not `root`), from the parent pids in /proc. */
-async function descendants(root: number): Promise<number[]> {
+export async function descendants(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -28,25 +24,39 @@ async function descendants(root: number): Promise<number[]> {
   return out;
 }
 
-/** taskset on every thread of `pid`; a process that ended meanwhile is skipped. */
-async function pin(pid: number, cpus: string): Promise<boolean> {
-  return run("taskset", ["-a", "-p", "-c", cpus, String(pid)]).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Sets the nice value of every thread of `pid` (Linux's setpriority names one thread: a Go server's other threads
+ * would keep theirs); threads started later inherit it. Returns false when the process is gone.
+ */
+export async function reniceProcess(pid: number, nice: number): Promise<boolean> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  for (const tid of tasks) {
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return tasks.length > 0;
 }
 
-/** Pins this process and its other descendants to CPU 0 and the operator to CPUs 1..n-1; needs 2 cores or more. */
-export async function giveOperatorItsOwnCores(
-  operatorPid: number,
-): Promise<{ operatorCpus: string; pinned: number }> {
-  const cpus = availableParallelism();
-  if (cpus < 2) throw new Error(`the operator cannot have a core of its own on ${cpus} CPU`);
-  const operatorCpus = cpus === 2 ? "1" : `1-${cpus - 1}`;
-  const others = (await descendants(process.pid)).filter((pid) => pid !== operatorPid);
-  let pinned = 0;
-  for (const pid of [process.pid, ...others]) if (await pin(pid, "0")) pinned++;
-  if (!(await pin(operatorPid, operatorCpus)))
-    throw new Error(`could not pin the operator (pid ${operatorPid})`);
-  return { operatorCpus, pinned };
+/**
+ * The operator first: this process and `harness` (the light host) at `harnessNice`, every other process this bench
+ * started (etcd, the API server, the controllers) at `controlPlaneNice`, the operator left at 0.
+ */
+export async function operatorFirst(options: {
+  operatorPid: number;
+  harness: readonly number[];
+  harnessNice: number;
+  controlPlaneNice: number;
+}): Promise<{ controlPlane: number }> {
+  const { operatorPid, harnessNice, controlPlaneNice } = options;
+  const harness = new Set([process.pid, ...options.harness]);
+  let controlPlane = 0;
+  for (const pid of await descendants(process.pid)) {
+    if (pid === operatorPid || harness.has(pid)) continue;
+    if (await reniceProcess(pid, controlPlaneNice)) controlPlane++;
+  }
+  for (const pid of harness) await reniceProcess(pid, harnessNice);
+  return { controlPlane };
 }

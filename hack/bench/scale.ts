@@ -8,11 +8,11 @@
 // the idle one; the burst's peak is then the burst's alone), SCALE_HARNESS_NICE (10: the node agent's kubelets in
 // this process and the light host's apps stand in for other machines and yield the CPU to the operator and the
 // control plane, as they would on their own nodes; 0: everything competes for the two cores alike),
-// SCALE_OPERATOR_CPU (own: once the pods are Ready the operator runs on CPU 1 and everything else on CPU 0, as with a
-// control plane on its own nodes; shared: all on every core).
+// SCALE_OPERATOR_CPU (first: once the pods are Ready, the control plane runs at nice 5 and the node agent and light
+// host at SCALE_HARNESS_NICE, so the operator gets a core when it needs one, as it would with the control plane and
+// the pods on other machines; shared: everything at nice 0, competing for the two cores alike).
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { setPriority } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -31,7 +31,7 @@ import {
 } from "../../test/harness/report/prometheus.ts";
 import { appDeployment, samplePolicySpec } from "../../test/scenarios/manifests.ts";
 import { createPolicy } from "../../test/scenarios/workloads.ts";
-import { giveOperatorItsOwnCores } from "./cpu-split.ts";
+import { operatorFirst } from "./cpu-split.ts";
 import { trackGone } from "./gone-tracker.ts";
 import { type HeapSummary, summarizeHeapFile } from "./heap-summary.ts";
 import { moduleGraphCosts } from "./module-graph.ts";
@@ -51,7 +51,7 @@ const env = z
       .default("scale.json"),
     SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
     SCALE_HARNESS_NICE: z.coerce.number().int().min(0).max(19).default(10),
-    SCALE_OPERATOR_CPU: z.enum(["own", "shared"]).default("own"),
+    SCALE_OPERATOR_CPU: z.enum(["first", "shared"]).default("first"),
     /**
      * 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process).
      * cpuprof: with --cpu-prof; SCALE_DIR/operator.cpuprofile, its burst summarised by hack/bench/cpu-profile.ts.
@@ -257,12 +257,17 @@ async function main(): Promise<void> {
       log(`${ready}/${total} pods Ready`);
     }
   }
-  // Every process this one starts from now on inherits the priority; the control plane and the operator run.
-  setPriority(process.pid, env.SCALE_HARNESS_NICE);
-  if (light?.hostPid) setPriority(light.hostPid, env.SCALE_HARNESS_NICE);
-  if (env.SCALE_OPERATOR_CPU === "own") {
-    const split = await giveOperatorItsOwnCores(l.operator.pid);
-    log(`operator on CPU ${split.operatorCpus}, ${split.pinned} other processes on CPU 0`);
+  if (env.SCALE_OPERATOR_CPU === "first") {
+    // Every process this one starts from now on inherits its priority.
+    const split = await operatorFirst({
+      operatorPid: l.operator.pid,
+      harness: light?.hostPid ? [light.hostPid] : [],
+      harnessNice: env.SCALE_OPERATOR_CPU === "first" ? env.SCALE_HARNESS_NICE : 0,
+      controlPlaneNice: 5,
+    });
+    log(
+      `operator first: ${split.controlPlane} control-plane processes at nice 5, the node agent and light host at ${env.SCALE_HARNESS_NICE}`,
+    );
   }
   const startupSeconds = (Date.now() - created) / 1000;
   log(`${total} pods Ready after ${startupSeconds.toFixed(0)} s; letting things settle for 20 s`);
@@ -380,7 +385,7 @@ async function main(): Promise<void> {
     pods: total,
     policies: env.SCALE_DEPLOYMENTS,
     podsReadySeconds: Math.round(startupSeconds),
-    harnessNice: env.SCALE_HARNESS_NICE,
+    harnessNice: env.SCALE_OPERATOR_CPU === "first" ? env.SCALE_HARNESS_NICE : 0,
     operatorCpu: env.SCALE_OPERATOR_CPU,
     idle: {
       seconds: env.SCALE_IDLE_SECONDS,
