@@ -5,12 +5,10 @@
 // Env: SCALE_DEPLOYMENTS (200), SCALE_REPLICAS (10), SCALE_NAMESPACES (10), SCALE_IDLE_SECONDS (60),
 // SCALE_RESULT (scale.json, under bench/results), SCALE_HEAP_SNAPSHOT=1 (heap snapshots at idle and after the burst,
 // summarised by type: they pause the operator and raise its RSS, so the peak is read before each and reset after
-// the idle one; the burst's peak is then the burst's alone), SCALE_HARNESS_NICE (10: the node agent's kubelets in
-// this process and the light host's apps stand in for other machines and yield the CPU to the operator and the
-// control plane, as they would on their own nodes; 0: everything competes for the two cores alike),
-// SCALE_OPERATOR_CPU (first: once the pods are Ready, the control plane runs at nice 5 and the node agent and light
-// host at SCALE_HARNESS_NICE, so the operator gets a core when it needs one, as it would with the control plane and
-// the pods on other machines; shared: everything at nice 0, competing for the two cores alike).
+// the idle one; the burst's peak is then the burst's alone), SCALE_HARNESS_NICE (with SCALE_OPERATOR_CPU=first:
+// the node agent's kubelets in this process and the light host's apps stand in for other machines),
+// SCALE_OPERATOR_CPU (shared, the default: everything at nice 0, competing for the two cores alike; first: once the
+// pods are Ready, the control plane runs at nice 5 and the node agent and light host at SCALE_HARNESS_NICE, 10).
 import { execFile } from "node:child_process";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -51,7 +49,7 @@ const env = z
       .default("scale.json"),
     SCALE_HEAP_SNAPSHOT: z.enum(["0", "1"]).default("0"),
     SCALE_HARNESS_NICE: z.coerce.number().int().min(0).max(19).default(10),
-    SCALE_OPERATOR_CPU: z.enum(["first", "shared"]).default("first"),
+    SCALE_OPERATOR_CPU: z.enum(["first", "shared"]).default("shared"),
     /**
      * 1: the operator runs with V8's --prof; the tick log (whole run) is SCALE_DIR/v8.log (node --prof-process).
      * cpuprof: with --cpu-prof; SCALE_DIR/operator.cpuprofile, its burst summarised by hack/bench/cpu-profile.ts.
