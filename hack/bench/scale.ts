@@ -27,13 +27,14 @@ import {
   histogramQuantile,
   parseSamples,
 } from "../../test/harness/report/prometheus.ts";
+import { cpuSecondsBetween } from "../../test/harness/report/scheduling.ts";
 import { appDeployment, samplePolicySpec } from "../../test/scenarios/manifests.ts";
 import { createPolicy } from "../../test/scenarios/workloads.ts";
 import { operatorFirst } from "./cpu-split.ts";
 import { trackGone } from "./gone-tracker.ts";
 import { type HeapSummary, summarizeHeapFile } from "./heap-summary.ts";
 import { moduleGraphCosts } from "./module-graph.ts";
-import { cpuSecondsBetween, cpuTicksByProcess, startSchedSampler } from "./sched-sampler.ts";
+import { cpuTicksByProcess, startSchedSampler } from "./sched-sampler.ts";
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const env = z

@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import {
-  cpuSecondsBetween,
   type ProcessTicks,
   type Sample,
   type SchedSummary,
@@ -74,5 +73,3 @@ export async function cpuTicksByProcess(): Promise<Map<number, ProcessTicks>> {
   }
   return out;
 }
-
-export { cpuSecondsBetween };
