@@ -3,6 +3,7 @@
 // host's apps stand for the nodes; the control plane for a managed cluster's control-plane nodes.
 import { readdir, readFile } from "node:fs/promises";
 import { setPriority } from "node:os";
+import { statFields } from "../../test/harness/operator-process.ts";
 
 /** Every process descending from `root` (not `root`), from the parent pids in /proc. */
 export async function descendants(root: number): Promise<number[]> {
@@ -10,7 +11,7 @@ export async function descendants(root: number): Promise<number[]> {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const ppid = Number(statFields(stat)[1]);
     if (!Number.isFinite(ppid)) continue;
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }

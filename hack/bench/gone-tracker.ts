@@ -6,8 +6,6 @@ import { z } from "zod";
 const watchedPod = z.looseObject({ metadata: z.looseObject({ uid: z.string().optional() }).optional() });
 
 export interface GoneTracker {
-  /** How many of the pods are still there. */
-  remaining(): number;
   /** Resolves once every pod is gone, or at `deadline` (epoch ms); answers how many are left. */
   waitAllGone(deadline: number): Promise<number>;
   stop(): void;
@@ -45,7 +43,6 @@ export async function trackGone(
   };
   await startWatch();
   return {
-    remaining: () => left.size,
     async waitAllGone(deadline) {
       let nextList = Date.now() + 30_000;
       while (left.size > 0 && Date.now() < deadline) {

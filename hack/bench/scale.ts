@@ -19,7 +19,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type Lab, startEnvironment } from "../../test/harness/environment.ts";
 import { ChildProcessRunner, ensurePodNetwork, LightRunner } from "../../test/harness/node-agent/index.ts";
-import { processUsage } from "../../test/harness/operator-process.ts";
+import { processUsage, statFields } from "../../test/harness/operator-process.ts";
 import {
   counterSum,
   diffBuckets,
@@ -128,7 +128,7 @@ function increaseByLabels(
 /** How long a process has run (/proc: its start in clock ticks since boot, 100 per second, against the uptime). */
 async function processAgeMs(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const startTicks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  const startTicks = Number(statFields(stat)[19]);
   const uptime = Number((await readFile("/proc/uptime", "utf8")).split(" ")[0]);
   return Math.round(uptime * 1000 - startTicks * 10);
 }

@@ -2,6 +2,7 @@
 // how busy the machine is (/proc/stat), to tell an event loop busy with its own work from one starved of a core.
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { statFields } from "../../test/harness/operator-process.ts";
 import {
   type ProcessTicks,
   type Sample,
@@ -64,8 +65,7 @@ export async function cpuTicksByProcess(): Promise<Map<number, ProcessTicks>> {
         readFile(`/proc/${entry}/stat`, "utf8"),
         readFile(`/proc/${entry}/cmdline`, "utf8"),
       ]);
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // utime and stime are fields 14 and 15 of stat(5), here 11 and 12 after "pid (comm)".
+      const fields = statFields(stat);
       out.set(Number(entry), { name: processName(cmdline), ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // the process ended meanwhile

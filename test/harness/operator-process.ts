@@ -65,11 +65,17 @@ export interface OperatorProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The fields of a /proc/<pid>/stat line after the ")" of the command name (which may hold spaces): index 0 is
+ * field 3 of proc(5) (state), so field N is index N - 3 (ppid 1, utime 11, stime 12, starttime 19).
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** Reads CPU time and RSS of a live process from /proc (Linux). */
 export async function processUsage(pid: number): Promise<ProcessUsage> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the ")" of the command name: state is field 3, utime 14, stime 15 (1-based).
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const fields = statFields(await readFile(`/proc/${pid}/stat`, "utf8"));
   const ticks = Number(fields[11]) + Number(fields[12]);
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
