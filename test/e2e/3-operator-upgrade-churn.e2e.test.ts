@@ -154,7 +154,8 @@ describe("e2e: the operator's own rolling update and a SIGKILL under deletion ch
     expect(tally.errors).toBe(0);
     expect(after.failOpen - before.failOpen).toBe(0);
     expect(undrained).toEqual([]);
-    expect(drains.filter((d) => d.outcome !== undefined && d.outcome !== "Drained")).toEqual([]);
+    const unfinished = drains.filter((d) => d.outcome !== undefined && d.outcome !== "Drained");
+    expect(unfinished, JSON.stringify(unfinished)).toEqual([]);
     for (const [i, s] of stops.entries()) {
       // Each old replica left the ready endpoints before it was gone, and deletions really ran while it stopped.
       expect(s.leftEndpointsAt, `${s.pod} left the endpoints`).toBeDefined();
@@ -216,6 +217,15 @@ describe("e2e: the operator's own rolling update and a SIGKILL under deletion ch
     // to it, can fail open (failurePolicy Ignore); nothing before the kill, nothing after its endpoint went.
     expect([...failedOpen, ...undrained].filter((c) => !couldReach.includes(c))).toEqual([]);
     expect(tally.errors).toBe(0);
-    expect(drains.filter((d) => d.outcome !== undefined && d.outcome !== "Drained")).toEqual([]);
+    // A deletion of a draining pod that failed open within that bound ends its drain Interrupted (the pod went
+    // without it): that is the same counted loss. Every other drain ends Drained.
+    const lostUids = new Set(failedOpen.map((c) => c.uid));
+    const unfinished = drains.filter(
+      (d) =>
+        d.outcome !== undefined &&
+        d.outcome !== "Drained" &&
+        !(d.outcome === "Interrupted" && lostUids.has(d.uid)),
+    );
+    expect(unfinished, JSON.stringify(unfinished)).toEqual([]);
   });
 });
