@@ -146,6 +146,40 @@ describe.concurrent("budget and modes", () => {
     expect(messages.some((e) => e.message?.includes("already quiescing, maxConcurrent is 1"))).toBe(true);
   });
 
+  it("both pods of two deleted at once (minServing 1): one drains while the other serves, then the other", async () => {
+    // Each removal waits for another pod to serve; the first in the queue goes, or both would wait forever.
+    const ns = await namespace("both");
+    await createPolicy(apis, "web", ns, {
+      ...samplePolicySpec("web", { timeoutSeconds: 60, settleSeconds: 1 }),
+      budget: { maxConcurrent: 1, minServing: 1 },
+    });
+    const pods = await createApp(apis, { name: "web", namespace: ns, replicas: 2, grace: 2 });
+    let maxStarted = 0;
+    let minReady = Number.POSITIVE_INFINITY;
+    const sampler = samplePods(apis, ns, "web", (list) => {
+      const live = list.filter((p) => !p.metadata?.deletionTimestamp);
+      maxStarted = Math.max(maxStarted, live.filter((p) => STARTED.has(stateOf(p))).length);
+      minReady = Math.min(minReady, live.filter(isReady).length);
+    });
+    try {
+      const answers = await Promise.all(pods.map((p) => deletePod(apis, ns, nameOf(p))));
+      expect(answers.map((a) => a?.code)).toEqual([403, 403]);
+      await Promise.all(pods.map((p) => waitPodRemoved(apis, ns, nameOf(p), uidOf(p), 120_000)));
+      await waitFor(async () => (await listPods(apis, ns, "web")).filter(isReady).length === 2, {
+        timeoutMs: 30_000,
+        what: "two replacement pods Ready",
+      });
+    } finally {
+      await sampler.stop();
+    }
+    expect(maxStarted).toBe(1);
+    expect(minReady).toBeGreaterThanOrEqual(1);
+    for (const p of pods) {
+      const reasons = (await podEvents(apis, ns, nameOf(p))).map((e) => e.reason);
+      expect(reasons, nameOf(p)).toContain("Drained");
+    }
+  });
+
   it("DryRun: no gate injected, deletions allowed at once, a DryRun report Event", async () => {
     const ns = await namespace("dryrun");
     await createPolicy(apis, "web", ns, {

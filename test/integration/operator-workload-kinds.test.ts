@@ -78,7 +78,7 @@ describe.concurrent("workload kinds and removal paths", () => {
     const old = await createStatefulSetApp(apis, { name: "web", namespace: ns, replicas: 3, grace: 30 });
     const outcomes = await underLoad(ns, async () => {
       await restartWorkload(apis, "StatefulSet", ns, "web");
-      await waitWorkloadRolledOut(apis, "StatefulSet", ns, "web", 180_000);
+      await waitWorkloadRolledOut(apis, "StatefulSet", ns, "web", 120_000);
     });
     expectNothingLost(outcomes, "statefulset");
     const reasons = await drainReasons(ns, old);
@@ -128,7 +128,7 @@ describe.concurrent("workload kinds and removal paths", () => {
     const old = await createDaemonSetApp(apis, app, 2);
     const outcomes = await underLoad(ns, async () => {
       await restartWorkload(apis, "DaemonSet", ns, "web");
-      await waitWorkloadRolledOut(apis, "DaemonSet", ns, "web", 180_000);
+      await waitWorkloadRolledOut(apis, "DaemonSet", ns, "web", 120_000);
     });
     expectNothingLost(outcomes, "daemonset surge");
     expect((await drainReasons(ns, old)).filter((r) => r === "Drained").length).toBe(2);
@@ -163,7 +163,7 @@ describe.concurrent("workload kinds and removal paths", () => {
     expect(new Set(old.map((p) => p.spec?.nodeName))).toEqual(new Set(NODES));
     const outcomes = await underLoad(ns, async () => {
       await restartWorkload(apis, "DaemonSet", ns, "web");
-      await waitWorkloadRolledOut(apis, "DaemonSet", ns, "web", 180_000);
+      await waitWorkloadRolledOut(apis, "DaemonSet", ns, "web", 120_000);
     });
     expectNothingLost(outcomes, "daemonset");
     const reasons = await drainReasons(ns, old);

@@ -39,6 +39,22 @@ export async function restartWorkload(apis: Apis, kind: WorkloadKind, namespace:
   else await apis.apps.patchNamespacedDaemonSet({ name, namespace, body }, merge);
 }
 
+/** One pod as a rollout's timeout error shows it: node, revision, drain annotations, conditions, deletion. */
+function podSummary(pod: V1Pod) {
+  const quiesce = Object.entries(pod.metadata?.annotations ?? {}).filter(([k]) =>
+    k.startsWith("quiesce.dev/"),
+  );
+  return {
+    name: nameOf(pod),
+    node: pod.spec?.nodeName,
+    revision: pod.metadata?.labels?.["controller-revision-hash"],
+    deleting: pod.metadata?.deletionTimestamp,
+    phase: pod.status?.phase,
+    conditions: Object.fromEntries((pod.status?.conditions ?? []).map((c) => [c.type, c.status])),
+    quiesce: Object.fromEntries(quiesce),
+  };
+}
+
 /** Like `kubectl rollout status`: every pod of the new revision, ready, and none of the old left. */
 export async function waitWorkloadRolledOut(
   apis: Apis,
@@ -64,12 +80,16 @@ export async function waitWorkloadRolledOut(
       const d = await apis.apps.readNamespacedDaemonSet({ name, namespace });
       const st = d.status;
       const want = st?.desiredNumberScheduled ?? -1;
-      return (
+      const pods = await listPods(apis, namespace, name);
+      if (
         (st?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
         st?.updatedNumberScheduled === want &&
         st?.numberAvailable === want &&
-        (await listPods(apis, namespace, name)).length === want
-      );
+        pods.length === want
+      )
+        return true;
+      // Not yet: the timeout error reports where the rollout stands.
+      throw new Error(JSON.stringify({ status: st, pods: pods.map(podSummary) }));
     },
     { timeoutMs, what: `rollout of ${kind} ${namespace}/${name} complete`, intervalMs: 250 },
   );

@@ -1,6 +1,6 @@
 // Gathers the budget inputs for one pod from the other pods of its workload.
 import type { V1Pod } from "@kubernetes/client-node";
-import { isQuiescingNow, isServing, isTerminating } from "../../api/pod-view.ts";
+import { conditionTrue, drainStateOf, isQuiescingNow, isServing, isTerminating } from "../../api/pod-view.ts";
 import type { Budget } from "../../api/quiesce-policy.ts";
 import { type BudgetDecision, decideBudget } from "../budget/budget.ts";
 import { controllerOf, type Lookups, ownershipOf, workloadKey } from "./workload.ts";
@@ -32,6 +32,24 @@ export function desiredReplicas(pod: V1Pod, lookups: Lookups): number | undefine
   return deployment.spec?.replicas ?? 1;
 }
 
+/** Where a pod stands in its workload's queue of removals: by the time its removal was requested, then uid. */
+function queuePosition(pod: V1Pod): [number, string] {
+  return [drainStateOf(pod).requestedAt ?? Number.POSITIVE_INFINITY, pod.metadata?.uid ?? ""];
+}
+
+/**
+ * `other` waits for its removal behind `pod` and still serves (Ready, not terminating, its drain not started).
+ * It counts as serving for `pod`'s budget: else two pods whose removals were requested together, each waiting
+ * for the other to serve, would both wait forever (a DaemonSet rollout's controller retries its denied delete on
+ * another node's pod; `kubectl delete` of both pods of two). The first in the queue goes; the rest wait for it.
+ */
+function waitsBehind(other: V1Pod, pod: V1Pod): boolean {
+  if (isTerminating(other) || !conditionTrue(other, "Ready")) return false;
+  if (drainStateOf(other).phase !== "Requested") return false;
+  const [a, b] = [queuePosition(pod), queuePosition(other)];
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
 export function budgetFor(
   pod: V1Pod,
   namespacePods: readonly V1Pod[],
@@ -45,7 +63,7 @@ export function budgetFor(
   for (const other of namespacePods) {
     if (other.metadata?.uid === pod.metadata?.uid) continue;
     if (workloadKey(ownershipOf(other, lookups).workload) !== key) continue;
-    if (isServing(other)) servingOthers++;
+    if (isServing(other) || waitsBehind(other, pod)) servingOthers++;
     else if (!isTerminating(other) && isQuiescingNow(other)) quiescingOthers++;
   }
   // minServing never asks for more serving pods than the workload wants: a scale to zero, a deleted Deployment

@@ -96,6 +96,43 @@ describe("DaemonSet pods", () => {
     );
   });
 
+  it("two removals requested together: the first in the queue quiesces, the other serves until a replacement does", () => {
+    // The DaemonSet controller retries its denied delete on whichever old pod it meets first, so both get marked.
+    const requested = (name: string, at: string, o: { ready?: boolean; phase?: string } = {}) => {
+      const p = owned(name, "DaemonSet", "web-1", o.ready ?? true);
+      p.metadata = {
+        ...p.metadata,
+        annotations: { "quiesce.dev/state": o.phase ?? "Requested", "quiesce.dev/requested-at": at },
+      };
+      return p;
+    };
+    const l = lookups({ ds: ds(2) });
+    const first = requested("web-b", "2026-12-04T01:55:07.399Z");
+    const second = requested("web-a", "2026-12-04T01:55:07.627Z");
+    expect(budgetFor(first, [first, second], budget, l)).toMatchObject({
+      allowed: true,
+      message: expect.stringContaining("1 other pod serving"),
+    });
+    expect(budgetFor(second, [first, second], budget, l)).toMatchObject({
+      allowed: false,
+      message: expect.stringContaining("only 0 other pods serving"),
+    });
+    // Once the first has started, the second still waits: the first no longer serves.
+    const settling = requested("web-b", "2026-12-04T01:55:07.399Z", { phase: "Settling" });
+    expect(budgetFor(second, [settling, second], budget, l).allowed).toBe(false);
+    // The first is gone and its replacement on that node serves: the second may go.
+    const replacement = owned("web-c", "DaemonSet", "web-2");
+    expect(budgetFor(second, [second, replacement], budget, l).allowed).toBe(true);
+    // The same instant: the uid decides, the same way for both, so exactly one goes.
+    const tieA = requested("web-x", "2026-12-04T01:55:07.399Z");
+    const tieB = requested("web-y", "2026-12-04T01:55:07.399Z");
+    const allowed = [tieA, tieB].filter((p) => budgetFor(p, [tieA, tieB], budget, l).allowed);
+    expect(allowed.map((p) => p.metadata?.name)).toEqual(["web-x"]);
+    // A queued pod that is not Ready does not serve for anyone.
+    const notReady = requested("web-z", "2026-12-04T01:55:08.000Z", { ready: false });
+    expect(budgetFor(first, [first, notReady], budget, l).allowed).toBe(false);
+  });
+
   it("a one-node DaemonSet's pod, or a deleted DaemonSet's, is not held for a replacement that never serves", () => {
     const a = owned("web-a", "DaemonSet");
     expect(desiredReplicas(a, lookups())).toBe(0);
