@@ -38,16 +38,17 @@ function queuePosition(pod: V1Pod): [number, string] {
 }
 
 /**
- * `other` waits for its removal behind `pod` and still serves (Ready, not terminating, its drain not started).
- * It counts as serving for `pod`'s budget: else two pods whose removals were requested together, each waiting
- * for the other to serve, would both wait forever (a DaemonSet rollout's controller retries its denied delete on
+ * `other` waits for its removal behind the pod at queue position `ahead` and still serves (Ready, not terminating,
+ * its drain not started). It counts as serving for that pod's budget: else two pods whose removals were requested
+ * together, each waiting for the other to serve, would both wait forever (a DaemonSet rollout's controller retries its denied delete on
  * another node's pod; `kubectl delete` of both pods of two). The first in the queue goes; the rest wait for it.
  */
-function waitsBehind(other: V1Pod, pod: V1Pod): boolean {
+function waitsBehind(other: V1Pod, ahead: [number, string]): boolean {
   if (isTerminating(other) || !conditionTrue(other, "Ready")) return false;
-  if (drainStateOf(other).phase !== "Requested") return false;
-  const [a, b] = [queuePosition(pod), queuePosition(other)];
-  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const state = drainStateOf(other);
+  if (state.phase !== "Requested") return false;
+  const at = state.requestedAt ?? Number.POSITIVE_INFINITY;
+  return ahead[0] < at || (ahead[0] === at && ahead[1] < (other.metadata?.uid ?? ""));
 }
 
 export function budgetFor(
@@ -60,10 +61,11 @@ export function budgetFor(
   const key = workloadKey(own.workload);
   let servingOthers = 0;
   let quiescingOthers = 0;
+  const position = queuePosition(pod);
   for (const other of namespacePods) {
     if (other.metadata?.uid === pod.metadata?.uid) continue;
     if (workloadKey(ownershipOf(other, lookups).workload) !== key) continue;
-    if (isServing(other) || waitsBehind(other, pod)) servingOthers++;
+    if (isServing(other) || waitsBehind(other, position)) servingOthers++;
     else if (!isTerminating(other) && isQuiescingNow(other)) quiescingOthers++;
   }
   // minServing never asks for more serving pods than the workload wants: a scale to zero, a deleted Deployment
