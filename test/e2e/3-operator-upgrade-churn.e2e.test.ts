@@ -74,6 +74,15 @@ async function drainsFinished(watch: ChurnWatch, calls: readonly DeletionCall[])
   };
 }
 
+/** Drains that ended other than Drained, but for those Interrupted by one of `failedOpen` (the pod went at once). */
+function notDrained(drains: ReturnType<ChurnWatch["drains"]>, failedOpen: readonly DeletionCall[] = []) {
+  const lost = new Set(failedOpen.map((c) => c.uid));
+  return drains.filter(
+    (d) =>
+      d.outcome !== undefined && d.outcome !== "Drained" && !(d.outcome === "Interrupted" && lost.has(d.uid)),
+  );
+}
+
 function drainFigures(watch: ChurnWatch, drains: ReturnType<ChurnWatch["drains"]>) {
   const gaps = leaderGaps(watch.samples());
   const paused = pausedDrains(drains, gaps);
@@ -154,7 +163,7 @@ describe("e2e: the operator's own rolling update and a SIGKILL under deletion ch
     expect(tally.errors).toBe(0);
     expect(after.failOpen - before.failOpen).toBe(0);
     expect(undrained).toEqual([]);
-    const unfinished = drains.filter((d) => d.outcome !== undefined && d.outcome !== "Drained");
+    const unfinished = notDrained(drains);
     expect(unfinished, JSON.stringify(unfinished)).toEqual([]);
     for (const [i, s] of stops.entries()) {
       // Each old replica left the ready endpoints before it was gone, and deletions really ran while it stopped.
@@ -219,13 +228,7 @@ describe("e2e: the operator's own rolling update and a SIGKILL under deletion ch
     expect(tally.errors).toBe(0);
     // A deletion of a draining pod that failed open within that bound ends its drain Interrupted (the pod went
     // without it): that is the same counted loss. Every other drain ends Drained.
-    const lostUids = new Set(failedOpen.map((c) => c.uid));
-    const unfinished = drains.filter(
-      (d) =>
-        d.outcome !== undefined &&
-        d.outcome !== "Drained" &&
-        !(d.outcome === "Interrupted" && lostUids.has(d.uid)),
-    );
+    const unfinished = notDrained(drains, failedOpen);
     expect(unfinished, JSON.stringify(unfinished)).toEqual([]);
   });
 });

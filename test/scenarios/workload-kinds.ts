@@ -63,19 +63,26 @@ export async function waitWorkloadRolledOut(
   name: string,
   timeoutMs: number,
 ): Promise<void> {
+  // Not yet: the timeout error reports where the rollout stands (waitFor keeps the last error).
+  const notYet = async (status: unknown, pods?: V1Pod[]) =>
+    new Error(
+      JSON.stringify({ status, pods: (pods ?? (await listPods(apis, namespace, name))).map(podSummary) }),
+    );
   await waitFor(
     async () => {
       if (kind === "StatefulSet") {
         const s = await apis.apps.readNamespacedStatefulSet({ name, namespace });
         const want = s.spec?.replicas ?? 0;
         const st = s.status;
-        return (
+        if (
           (st?.observedGeneration ?? 0) >= (s.metadata?.generation ?? 0) &&
           st?.updateRevision !== undefined &&
           st.currentRevision === st.updateRevision &&
           st.updatedReplicas === want &&
           st.readyReplicas === want
-        );
+        )
+          return true;
+        throw await notYet(st);
       }
       const d = await apis.apps.readNamespacedDaemonSet({ name, namespace });
       const st = d.status;
@@ -88,8 +95,7 @@ export async function waitWorkloadRolledOut(
         pods.length === want
       )
         return true;
-      // Not yet: the timeout error reports where the rollout stands.
-      throw new Error(JSON.stringify({ status: st, pods: pods.map(podSummary) }));
+      throw await notYet(st, pods);
     },
     { timeoutMs, what: `rollout of ${kind} ${namespace}/${name} complete`, intervalMs: 250 },
   );

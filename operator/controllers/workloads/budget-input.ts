@@ -1,5 +1,6 @@
 // Gathers the budget inputs for one pod from the other pods of its workload.
 import type { V1Pod } from "@kubernetes/client-node";
+import type { DrainState } from "../../api/pod-annotations.ts";
 import { conditionTrue, drainStateOf, isQuiescingNow, isServing, isTerminating } from "../../api/pod-view.ts";
 import type { Budget } from "../../api/quiesce-policy.ts";
 import { type BudgetDecision, decideBudget } from "../budget/budget.ts";
@@ -33,22 +34,26 @@ export function desiredReplicas(pod: V1Pod, lookups: Lookups): number | undefine
 }
 
 /** Where a pod stands in its workload's queue of removals: by the time its removal was requested, then uid. */
-function queuePosition(pod: V1Pod): [number, string] {
-  return [drainStateOf(pod).requestedAt ?? Number.POSITIVE_INFINITY, pod.metadata?.uid ?? ""];
-}
+type QueuePosition = readonly [requestedAt: number, uid: string];
+
+const queuePosition = (state: DrainState, pod: V1Pod): QueuePosition => [
+  state.requestedAt ?? Number.POSITIVE_INFINITY,
+  pod.metadata?.uid ?? "",
+];
+
+const isAhead = (a: QueuePosition, b: QueuePosition): boolean =>
+  a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /**
- * `other` waits for its removal behind the pod at queue position `ahead` and still serves (Ready, not terminating,
- * its drain not started). It counts as serving for that pod's budget: else two pods whose removals were requested
- * together, each waiting for the other to serve, would both wait forever (a DaemonSet rollout's controller retries its denied delete on
- * another node's pod; `kubectl delete` of both pods of two). The first in the queue goes; the rest wait for it.
+ * `other` waits for its removal behind the pod at `ahead` and still serves (Ready, not terminating, its drain not
+ * started). It counts as serving for that pod's budget: else two pods whose removals were requested together,
+ * each waiting for the other to serve, would both wait forever (a DaemonSet rollout's controller retries its
+ * denied delete on another node's pod; `kubectl delete` of both pods of two). The first in the queue goes.
  */
-function waitsBehind(other: V1Pod, ahead: [number, string]): boolean {
+function waitsBehind(other: V1Pod, ahead: QueuePosition): boolean {
   if (isTerminating(other) || !conditionTrue(other, "Ready")) return false;
   const state = drainStateOf(other);
-  if (state.phase !== "Requested") return false;
-  const at = state.requestedAt ?? Number.POSITIVE_INFINITY;
-  return ahead[0] < at || (ahead[0] === at && ahead[1] < (other.metadata?.uid ?? ""));
+  return state.phase === "Requested" && isAhead(ahead, queuePosition(state, other));
 }
 
 export function budgetFor(
@@ -61,7 +66,7 @@ export function budgetFor(
   const key = workloadKey(own.workload);
   let servingOthers = 0;
   let quiescingOthers = 0;
-  const position = queuePosition(pod);
+  const position = queuePosition(drainStateOf(pod), pod);
   for (const other of namespacePods) {
     if (other.metadata?.uid === pod.metadata?.uid) continue;
     if (workloadKey(ownershipOf(other, lookups).workload) !== key) continue;
